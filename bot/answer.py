@@ -1,0 +1,285 @@
+"""The answer engine: retrieve, pick the sentences that answer, quote them verbatim with citations, or abstain.
+
+Nothing is generated: an answer is quotes from the documents plus fixed phrasing ("Ifølge …"). When the
+evidence is weak the engine says so and returns the closest passages with status `route`, so the question
+can go to the task force as a requisition.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from bot.answer_types import Answer, Citation
+from bot.confidence import ConfidenceModel
+from bot.errors import IndexMismatch, IndexMissing, InvalidQuestion
+from bot.language import Language, LanguageDetector
+from bot.phrasing import compose_answer, format_date
+from bot.settings import REPO_ROOT, Settings
+from corpus.document import Document, DocumentMetadata
+from corpus.store import CorpusStore
+from index.embedder import Embedder
+from index.fusion import FusionMethod
+from index.store import Hit, HybridIndex, read_manifest
+
+log = logging.getLogger(__name__)
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the engine measured for one question; eval and the confidence fit read it."""
+
+    hits: list[Hit]
+    quotes: list[tuple[int, int]]  # per hit: the quoted span inside its chunk text
+    features: dict[str, float]
+
+
+class AnswerEngine:
+    """Answers questions from the indexed corpus; one instance serves many questions (thread-safe reads)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, index: HybridIndex, documents: dict[str, Document],
+                 corpus: CorpusStore, confidence: ConfidenceModel, model_checksum: str) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.index = index
+        self.documents = documents
+        self.corpus = corpus
+        self.confidence_model = confidence
+        self.model_checksum = model_checksum
+        self.language = LanguageDetector()
+        self._lock = threading.RLock()
+        self._manifest_mtime = _mtime(settings.index_dir / "manifest.json")
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None, *, build_if_missing: bool = True) -> AnswerEngine:
+        """Load model, corpus and index; build the index on first start, refuse a mismatched one."""
+        from index.builder import build_index, load_embedder
+
+        embedder, checksum = (embedder, getattr(embedder, "checksum", embedder.model_id)) if embedder else load_embedder(settings)
+        corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir)
+        ingested = corpus.load()
+        corpus_hash = corpus.corpus_hash()
+        try:
+            index = HybridIndex.load(settings.index_dir, model_id=embedder.model_id, model_checksum=checksum,
+                                     corpus_hash=corpus_hash)
+        except IndexMissing:
+            if not build_if_missing:
+                raise
+            log.info("no index yet: building it once at %s", settings.index_dir)
+            index = build_index(settings, embedder, checksum, ingested, corpus_hash)
+        return cls(settings, embedder, index, {i.document.doc_id: i.document for i in ingested}, corpus,
+                   ConfidenceModel.load(_calibration_path(settings)), checksum)
+
+    def threshold(self) -> float:
+        """The answer threshold: explicit setting first, else the calibrated one."""
+        if self.settings.answer_threshold is not None:
+            return self.settings.answer_threshold
+        return self.confidence_model.threshold
+
+    # ------------------------------------------------------------------ answering
+
+    def ask(self, question: object, *, method: FusionMethod | None = None) -> Answer:
+        """Answer one question, or say it must be routed; raises InvalidQuestion for unusable input."""
+        from bot.redaction import redact
+
+        text = validate_question(question, self.settings.max_question_chars)
+        redaction = redact(text)
+        text = redaction.text
+        self._reload_if_changed()
+        language = self.language.detect(text)
+        evidence = self.gather(text, method=method)
+        confidence = self.confidence_model.confidence(evidence.features) if evidence.hits else 0.0
+        status = "answered" if evidence.hits and confidence >= self.threshold() else "route"
+        citations = [self._citation(hit, span) for hit, span in zip(evidence.hits, evidence.quotes)]
+        notices = self._notices(citations, language) if status == "answered" else []
+        documents = {c.doc_id: self.documents[c.doc_id].metadata for c in citations if c.doc_id in self.documents}
+        return Answer(
+            question=text, language=language, status=status,
+            answer=compose_answer(status, citations, documents, language),
+            confidence=confidence, citations=citations, notices=notices, redacted=redaction.found,
+        )
+
+    def gather(self, question: str, *, method: FusionMethod | None = None) -> Evidence:
+        """Retrieve and select quotes; the measurable part of answering, shared with eval."""
+        with self._lock:
+            query_vector = self.embedder.embed([question], kind="query")[0]
+            hits = self.index.search(
+                question, query_vector, k=self.settings.max_citations, method=method or self.settings.fusion,
+                dense_weight=self.settings.dense_weight, rrf_k=self.settings.rrf_k,
+            )
+            quotes, sentence_scores = [], []
+            question_terms = set(self.index.analyzer.terms(question))
+            for hit in hits:
+                span, score = self._best_span(hit, query_vector, question_terms)
+                quotes.append(span)
+                sentence_scores.append(score)
+            features = self._features(question, question_terms, hits, quotes, sentence_scores)
+        return Evidence(hits=hits, quotes=quotes, features=features)
+
+    def _best_span(self, hit: Hit, query_vector: np.ndarray, question_terms: set[str]) -> tuple[tuple[int, int], float]:
+        """The contiguous sentences of a chunk that answer best: top sentence, widened to complete a list or table."""
+        sentences = self.index.sentences_of(hit.position)
+        text = hit.chunk.text
+        if not sentences:
+            return (0, len(text)), hit.dense
+        scores = []
+        for sentence, vector in sentences:
+            terms = set(self.index.analyzer.terms(text[sentence.start:sentence.end]))
+            overlap = len(terms & question_terms) / max(len(question_terms), 1)
+            scores.append(float(vector @ query_vector) + 0.15 * overlap)
+        best = int(np.argmax(scores))
+        first, last = best, best
+        if "\t" in text and best > 0:
+            first = 0  # a table row is quoted with its header
+        elif text[sentences[best][0].start:sentences[best][0].end].rstrip().endswith(":"):
+            last = len(sentences) - 1 if all("\n" in text[s.end:s.end + 2] for s, _ in sentences[best:-1]) else min(best + 1, len(sentences) - 1)
+        elif best + 1 < len(sentences) and scores[best + 1] >= scores[best] - 0.01:
+            last = best + 1
+        return (sentences[first][0].start, sentences[last][0].end), scores[best]
+
+    def _features(self, question: str, question_terms: set[str], hits: list[Hit], quotes: list[tuple[int, int]],
+                  sentence_scores: list[float]) -> dict[str, float]:
+        if not hits:
+            return {}
+        top = hits[0]
+        dense_sorted = sorted((h.dense for h in hits), reverse=True)
+        chunk_terms = set(self.index.analyzer.terms(top.chunk.embedding_text))
+        quote_text = top.chunk.text[quotes[0][0]:quotes[0][1]]
+        quote_terms = set(self.index.analyzer.terms(quote_text))
+        numbers = set(_NUMBER.findall(question))
+        document_text = self.documents[top.chunk.doc_id].text if top.chunk.doc_id in self.documents else top.chunk.text
+        missing = sum(1 for n in numbers if n not in document_text)
+        return {
+            "dense_top1": top.dense,
+            "dense_margin": (dense_sorted[0] - dense_sorted[1]) if len(dense_sorted) > 1 else 0.0,
+            "lexical_top1": float(np.log1p(top.lexical)),
+            "agreement": 1.0 if top.dense_rank <= 3 and top.lexical_rank <= 3 else (0.5 if min(top.dense_rank, top.lexical_rank) == 1 else 0.0),
+            "sentence_cosine": sentence_scores[0],
+            "term_coverage": len(question_terms & chunk_terms) / max(len(question_terms), 1),
+            "quote_term_coverage": len(question_terms & quote_terms) / max(len(question_terms), 1),
+            "missing_numbers": float(missing > 0),
+            "english": 1.0 if self.language.detect(question) == "en" else 0.0,
+        }
+
+    def _citation(self, hit: Hit, span: tuple[int, int]) -> Citation:
+        document = self.documents.get(hit.chunk.doc_id)
+        metadata = document.metadata if document else DocumentMetadata(title=hit.chunk.doc_id)
+        return Citation(
+            doc_id=hit.chunk.doc_id, title=metadata.title, date=metadata.date,
+            section=" › ".join(hit.chunk.section[1:]) or metadata.title, text=hit.chunk.text,
+            quote=hit.chunk.text[span[0]:span[1]], score=hit.score, chunk_id=hit.chunk.id,
+            start=hit.chunk.start, end=hit.chunk.end, doc_type=metadata.doc_type,
+        )
+
+    def _notices(self, citations: list[Citation], language: Language) -> list[str]:
+        """Validity: the source's age, and a newer document on the same subject among the retrieved ones."""
+        notices: list[str] = []
+        first = citations[0]
+        today = date.fromisoformat(self.settings.today) if self.settings.today else date.today()
+        if first.date:
+            age = today.year - int(first.date[:4])
+            if age > self.settings.max_source_age_years:
+                notices.append(
+                    f"Kilden er fra {format_date(first.date, 'da')} og mere end {self.settings.max_source_age_years} år gammel: tjek om den stadig gælder."
+                    if language == "da" else
+                    f"The source is from {format_date(first.date, 'en')}, more than {self.settings.max_source_age_years} years old: check that it still applies."
+                )
+            newer = [c for c in citations[1:] if c.date and c.date[:4] > first.date[:4] and c.doc_id != first.doc_id
+                     and c.score >= 0.8 * first.score]
+            if newer:
+                c = newer[0]
+                notices.append(
+                    f"Der findes et nyere dokument om samme emne: {c.title} ({format_date(c.date, 'da')})."
+                    if language == "da" else f"A newer document on the same subject exists: {c.title} ({format_date(c.date, 'en')})."
+                )
+        return notices
+
+    # ------------------------------------------------------------------ growing the corpus
+
+    def add_document(self, path: Path) -> Document:
+        """Ingest a new document file and add it to the index without re-embedding anything else."""
+        with self._lock:
+            ingested = self.corpus.add_file(path)
+            return self._index_new(ingested)
+
+    def publish_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
+                              requisition_number: str) -> str:
+        """Make a task-force answer a dated corpus document (role, never a name) and index it incrementally."""
+        from bot.redaction import redact
+
+        title = f"Task force-svar {requisition_number}: {redact(question).text[:120]}"
+        body = (f"# {title}\n\nDato: {published_on.strftime('%d.%m.%Y')}\n\n## Spørgsmål\n\n{redact(question).text}\n\n"
+                f"## Svar fra task forcen ({adviser_role})\n\n{redact(answer).text}\n")
+        metadata = DocumentMetadata(title=title, date=published_on.isoformat(), doc_type="task force answer",
+                                    issuer=f"Task forcen på integrationsområdet ({adviser_role})")
+        with self._lock:
+            ingested = self.corpus.add_text(f"taskforce-{requisition_number}", body, metadata)
+            return self._index_new(ingested).doc_id
+
+    def _index_new(self, ingested) -> Document:
+        added = self.index.add(ingested.chunks, self.embedder, corpus_hash=self.corpus.corpus_hash())
+        self.index.save(self.settings.index_dir)
+        self._manifest_mtime = _mtime(self.settings.index_dir / "manifest.json")
+        self.documents[ingested.document.doc_id] = ingested.document
+        log.info("indexed %s: %d new chunks embedded", ingested.document.doc_id, added)
+        return ingested.document
+
+    def _reload_if_changed(self) -> None:
+        """Another worker published a document: pick up its index (a stat per question, nothing more)."""
+        mtime = _mtime(self.settings.index_dir / "manifest.json")
+        if mtime is None or mtime == self._manifest_mtime:
+            return
+        with self._lock:
+            manifest = read_manifest(self.settings.index_dir)
+            if self.index.manifest and manifest.corpus_hash == self.index.manifest.corpus_hash:
+                self._manifest_mtime = mtime
+                return
+            try:
+                ingested = self.corpus.load()
+                self.index = HybridIndex.load(self.settings.index_dir, model_id=self.embedder.model_id,
+                                              model_checksum=self.model_checksum, corpus_hash=self.corpus.corpus_hash())
+                self.documents = {i.document.doc_id: i.document for i in ingested}
+                self._manifest_mtime = mtime
+            except (IndexMismatch, IndexMissing, OSError) as exc:  # mid-write by another worker: next question retries
+                log.warning("index changed on disk but could not be reloaded yet: %s", exc)
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """The question as clean text, or InvalidQuestion saying what to send instead."""
+    if isinstance(question, bytes):
+        try:
+            question = question.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidQuestion("The question is not valid UTF-8 text; send it as plain text.") from exc
+    if not isinstance(question, str):
+        raise InvalidQuestion("The question must be text.")
+    text = " ".join(question.replace("\x00", " ").split())
+    if not text:
+        raise InvalidQuestion("The question is empty; write what you want to know.")
+    if len(text) > max_chars:
+        raise InvalidQuestion(f"The question is {len(text)} characters; keep it under {max_chars} (one question at a time).")
+    return text
+
+
+def _calibration_path(settings: Settings) -> Path | None:
+    for path in (settings.calibration_path, REPO_ROOT / "eval" / "calibration.json"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None

