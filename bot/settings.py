@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 8
     max_body_bytes: int = 64_000
 
+    # Requisitions and accounts (bot/requisitions, bot/accounts.py).
+    duplicate_threshold: float = Field(default=0.85, description="Cosine at or above which an open requisition is suggested as a duplicate.")
+    outbox_backoff_seconds: float = Field(default=30.0, description="First retry delay of a failed notification; doubles each attempt.")
+    outbox_backoff_cap_seconds: float = Field(default=3600.0, description="Longest delay between notification attempts.")
+    outbox_lease_seconds: float = Field(default=300.0, description="How long a claimed notification is hidden from other workers.")
+    login_max_failures: int = Field(default=5, description="Failed logins per username or address before refusing.")
+    login_window_minutes: int = 15
+    invite_valid_days: int = 14
+
     # Telegram.
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
