@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org/bot"
     telegram_allowlist: list[int] = Field(default_factory=list)
+    telegram_allowlist_department: str = Field(
+        default="Ikke angivet", description="Department recorded for allowlisted users who register without an invite."
+    )
+    telegram_rate_limit: int = Field(default=8, description="Messages one Telegram user may send per rate window.")
+    telegram_rate_window_seconds: float = 30.0
+    telegram_outbox_interval_seconds: float = Field(
+        default=5.0, description="How often the bot delivers task-force answers waiting in the outbox."
+    )
 
     @field_validator("data_dir", "documents_dir", mode="after")
     @classmethod
