@@ -21,10 +21,12 @@ from bot.answer_types import Answer, Citation
 from bot.confidence import ConfidenceModel
 from bot.errors import IndexMismatch, IndexMissing, InvalidQuestion
 from bot.language import Language, LanguageDetector
+from bot.neutral import neutral_query
 from bot.phrasing import compose_answer, format_date
-from bot.settings import REPO_ROOT, Settings
+from bot.settings import Settings
 from corpus.document import Document, DocumentMetadata
-from corpus.store import CorpusStore
+from corpus.pipeline import IngestedDocument
+from corpus.store import CorpusStore, corpus_fingerprint
 from index.embedder import Embedder
 from index.fusion import FusionMethod
 from index.store import Hit, HybridIndex, read_manifest
@@ -45,12 +47,13 @@ class Evidence:
 class AnswerEngine:
     """Answers questions from the indexed corpus; one instance serves many questions (thread-safe reads)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, index: HybridIndex, documents: dict[str, Document],
+    def __init__(self, settings: Settings, embedder: Embedder, index: HybridIndex, ingested: list[IngestedDocument],
                  corpus: CorpusStore, confidence: ConfidenceModel, model_checksum: str) -> None:
         self.settings = settings
         self.embedder = embedder
         self.index = index
-        self.documents = documents
+        self.ingested = {item.document.doc_id: item for item in ingested}
+        self.documents = {doc_id: item.document for doc_id, item in self.ingested.items()}
         self.corpus = corpus
         self.confidence_model = confidence
         self.model_checksum = model_checksum
@@ -68,7 +71,7 @@ class AnswerEngine:
         embedder, checksum = (embedder, getattr(embedder, "checksum", embedder.model_id)) if embedder else load_embedder(settings)
         corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir)
         ingested = corpus.load()
-        corpus_hash = corpus.corpus_hash()
+        corpus_hash = corpus_fingerprint(ingested)
         try:
             index = HybridIndex.load(settings.index_dir, model_id=embedder.model_id, model_checksum=checksum,
                                      corpus_hash=corpus_hash)
@@ -77,8 +80,7 @@ class AnswerEngine:
                 raise
             log.info("no index yet: building it once at %s", settings.index_dir)
             index = build_index(settings, embedder, checksum, ingested, corpus_hash)
-        return cls(settings, embedder, index, {i.document.doc_id: i.document for i in ingested}, corpus,
-                   ConfidenceModel.load(_calibration_path(settings)), checksum)
+        return cls(settings, embedder, index, ingested, corpus, ConfidenceModel.load(settings.calibration_file), checksum)
 
     def threshold(self) -> float:
         """The answer threshold: explicit setting first, else the calibrated one."""
@@ -111,6 +113,7 @@ class AnswerEngine:
 
     def gather(self, question: str, *, method: FusionMethod | None = None) -> Evidence:
         """Retrieve and select quotes; the measurable part of answering, shared with eval."""
+        question = neutral_query(question)
         with self._lock:
             query_vector = self.embedder.embed([question], kind="query")[0]
             hits = self.index.search(
@@ -226,11 +229,13 @@ class AnswerEngine:
             ingested = self.corpus.add_text(f"taskforce-{requisition_number}", body, metadata)
             return self._index_new(ingested).doc_id
 
-    def _index_new(self, ingested) -> Document:
-        added = self.index.add(ingested.chunks, self.embedder, corpus_hash=self.corpus.corpus_hash())
+    def _index_new(self, ingested: IngestedDocument) -> Document:
+        self.ingested[ingested.document.doc_id] = ingested
+        self.documents[ingested.document.doc_id] = ingested.document
+        fingerprint = corpus_fingerprint(list(self.ingested.values()))
+        added = self.index.add(ingested.chunks, self.embedder, corpus_hash=fingerprint)
         self.index.save(self.settings.index_dir)
         self._manifest_mtime = _mtime(self.settings.index_dir / "manifest.json")
-        self.documents[ingested.document.doc_id] = ingested.document
         log.info("indexed %s: %d new chunks embedded", ingested.document.doc_id, added)
         return ingested.document
 
@@ -247,8 +252,9 @@ class AnswerEngine:
             try:
                 ingested = self.corpus.load()
                 self.index = HybridIndex.load(self.settings.index_dir, model_id=self.embedder.model_id,
-                                              model_checksum=self.model_checksum, corpus_hash=self.corpus.corpus_hash())
-                self.documents = {i.document.doc_id: i.document for i in ingested}
+                                              model_checksum=self.model_checksum, corpus_hash=corpus_fingerprint(ingested))
+                self.ingested = {item.document.doc_id: item for item in ingested}
+                self.documents = {doc_id: item.document for doc_id, item in self.ingested.items()}
                 self._manifest_mtime = mtime
             except (IndexMismatch, IndexMissing, OSError) as exc:  # mid-write by another worker: next question retries
                 log.warning("index changed on disk but could not be reloaded yet: %s", exc)
@@ -269,13 +275,6 @@ def validate_question(question: object, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InvalidQuestion(f"The question is {len(text)} characters; keep it under {max_chars} (one question at a time).")
     return text
-
-
-def _calibration_path(settings: Settings) -> Path | None:
-    for path in (settings.calibration_path, REPO_ROOT / "eval" / "calibration.json"):
-        if path.is_file():
-            return path
-    return None
 
 
 def _mtime(path: Path) -> float | None:

@@ -189,7 +189,7 @@ def _interactive(engine: Any, *, as_json: bool) -> int:
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from bot.errors import IndexMismatch, IndexMissing
-    from corpus.store import CorpusStore
+    from corpus.store import CorpusStore, corpus_fingerprint
     from index.builder import build_index, load_embedder, stderr_progress
     from index.store import HybridIndex
 
@@ -200,7 +200,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
         previous = HybridIndex.load(settings.index_dir, model_id=embedder.model_id, model_checksum=checksum, corpus_hash=None)
     except (IndexMissing, IndexMismatch):
         previous = None
-    index = build_index(settings, embedder, checksum, ingested, corpus.corpus_hash(),
+    index = build_index(settings, embedder, checksum, ingested, corpus_fingerprint(ingested),
                         progress=stderr_progress("embedding chunks"), reuse=previous)
     manifest = index.manifest
     assert manifest is not None

@@ -1,4 +1,4 @@
-"""Replace CPR numbers, phone numbers and e-mail addresses by placeholders before text is kept anywhere.
+"""Replace CPR numbers, phone numbers, e-mail addresses and names by placeholders before text is kept anywhere.
 
 Caseworkers paste citizens' identifiers into chat; nothing downstream (storage, logs, embeddings)
 may see them, so every message goes through `redact` first. Self-contained: stdlib only.
@@ -34,13 +34,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["CPR", "EMAIL", "PHONE", "PLACEHOLDERS", "Redaction", "contains_pii", "redact"]
+__all__ = ["CPR", "EMAIL", "NAME", "PHONE", "PLACEHOLDERS", "Redaction", "contains_pii", "redact"]
 
 CPR = "cpr"
 PHONE = "phone"
 EMAIL = "email"
+NAME = "name"
 
-PLACEHOLDERS: dict[str, str] = {CPR: "[CPR]", PHONE: "[TELEFON]", EMAIL: "[EMAIL]"}
+PLACEHOLDERS: dict[str, str] = {CPR: "[CPR]", PHONE: "[TELEFON]", EMAIL: "[EMAIL]", NAME: "[NAVN]"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,36 +66,44 @@ _H = "[ \t\u00a0\u2000-\u200d\u202f\u205f\u3000\u00ad\u2060\ufeff]"
 _D = "[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d]"
 _SEP1 = f"(?:{_H}|{_D}|[./])"  # one char between DD, MM and YY; the same char both times
 
+# Every pattern starts with a character class and checks what precedes it only after that first
+# character, so the regex engine can skip ahead to candidates instead of testing every position.
 _CPR_RE = re.compile(
     rf"""
-    (?<!\d)(?<!\d{_D})(?<!\d\.)                 # not the tail of a longer (joined) number
-    (?P<dd>\d\d)(?P<s1>{_SEP1}?)(?P<mm>\d\d)(?P=s1)(?P<yy>\d\d)
+    (?P<dd>\d(?<!\d\d)(?<!\d{_D}\d)(?<!\d\.\d)\d)  # not the tail of a longer (joined) number
+    (?P<s1>{_SEP1}?)(?P<mm>\d\d)(?P=s1)(?P<yy>\d\d)
     (?P<s2>{_H}{{0,2}}(?:(?:{_D}|/){_H}{{0,2}})?)
     (?P<ss>\d{{4}})
-    (?!\d)(?!{_D}\d)(?!\.\d)                    # not the head of a longer (joined) number
+    (?!\d)(?!{_D}\d)(?!\.\d)                      # not the head of a longer (joined) number
     """,
     re.VERBOSE,
 )
 
-_PHONE_DK_RE = re.compile(
-    rf"""
-    (?<![\d+])(?<!\d[.,])(?<!\d{_D})
-    (?P<cc>\(?(?:\+|00){_H}?45\)?(?:{_H}|{_D})?{_H}?)?
-    (?P<body>
-        \d\d(?P<ps>(?:{_H}|{_D}|\.)?)\d\d(?P=ps)\d\d(?P=ps)\d\d
-      | \d{{4}}(?P<qs>{_H}|{_D}|\.)\d{{4}}
-    )
+# Eight digits in pairs with one repeated separator (or none), or four + four.
+_PHONE_TAIL = rf"""
+    (?:\d(?P<ps>(?:{_H}|{_D}|\.)?)\d\d(?P=ps)\d\d(?P=ps)\d\d
+     | \d{{3}}(?P<qs>{_H}|{_D}|\.)\d{{4}})
     (?!\d)(?![.,]\d)(?!{_D}\d)
+"""
+# With a country code: +45, 0045, (+45), then the eight digits.
+_PHONE_CC_RE = re.compile(
+    rf"""
+    (?:\((?<!\+\()\+?|\+(?<!\+\+)|00(?<!\d00))
+    {_H}?45\)?(?:{_H}|{_D})?{_H}?
+    (?P<body>\d{_PHONE_TAIL})
     """,
     re.VERBOSE,
 )
+# Without one: the first digit must not continue a longer number, a decimal or a joined number.
+_PHONE_DK_RE = re.compile(rf"(?P<body>\d(?<![\d+]\d)(?<!\d[.,]\d)(?<!\d{_D}\d){_PHONE_TAIL})", re.VERBOSE)
 
 _INTL_SEP = f"(?:{_H}|{_D}|[()])"
-_PHONE_INTL_RE = re.compile(rf"(?<![\w+])\+[1-9](?:{_INTL_SEP}{{0,2}}\d){{7,15}}(?!\d)(?![.,]\d)")
+_PHONE_INTL_RE = re.compile(rf"\+(?<!\+\+)[1-9](?:{_INTL_SEP}{{0,2}}\d){{7,15}}(?!\d)(?![.,]\d)")
 
-_EMAIL_RE = re.compile(r"(?<![\w.+'%-])[\w.+'%-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL_RE = re.compile(r"[\w.+'%-](?<![\w.+'%-][\w.+'%-])[\w.+'%-]*@[\w-]+(?:\.[\w-]+)+")
 
 _DIGIT_RE = re.compile(r"\d")
+_NON_DIGITS_RE = re.compile(r"\D+")
 
 # Labels that decide what a number is; matched against the few characters just before it.
 _LABEL_TAIL = r"[\s.\-]*(?:nr|nummer|no)?\.?\s*[:=]?\s*"
@@ -111,6 +120,8 @@ _NOT_PHONE_LABEL_RE = re.compile(rf"\b(?:cvr|se[\s.\-]*(?:nr|nummer)){_LABEL_TAI
 _LABEL_WINDOW = 32
 
 _DASH_RE = re.compile(_D)
+_DIGIT_SPACE_END_RE = re.compile(rf"\d{_H}$")
+_SPACE_DIGIT_RE = re.compile(rf"{_H}\d")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -133,16 +144,14 @@ def _valid_date(day: int, month: int, leap: bool) -> bool:
 
 def _accept_cpr(m: re.Match[str], text: str) -> bool:
     """Whether a CPR-shaped match is a CPR number: plausible date, or labelled as one."""
-    before = _before(text, m.start())
-    if _CPR_LABEL_RE.search(before):
-        return True
-    if not m["s1"] and not m["s2"] and _ACCOUNT_LABEL_RE.search(before):
-        return False
     day, month, year2 = int(m["dd"]), int(m["mm"]), int(m["yy"])
     if day > 60:
         day -= 60  # erstatnings-CPR: substitute numbers add 60 to the day
     # The century hides in the serial; YY divisible by 4 is a leap year in some century (2000 too).
-    return _valid_date(day, month, leap=year2 % 4 == 0)
+    if _valid_date(day, month, leap=year2 % 4 == 0):
+        bare = not m["s1"] and not m["s2"]
+        return not (bare and _ACCOUNT_LABEL_RE.search(_before(text, m.start())))
+    return _CPR_LABEL_RE.search(_before(text, m.start())) is not None  # "CPR: 320190-1234", a typo
 
 
 def _is_year(four: str) -> bool:
@@ -157,10 +166,13 @@ def _is_ddmmyyyy(digits: str) -> bool:
     return 1900 <= year <= 2099 and _valid_date(int(digits[:2]), int(digits[2:4]), leap)
 
 
+def _accept_cc_phone(m: re.Match[str], text: str) -> bool:
+    """A country code makes eight digits a phone number whatever they look like."""
+    return True
+
+
 def _accept_dk_phone(m: re.Match[str], text: str) -> bool:
     """Whether a Danish-phone-shaped match is a phone number rather than a year, case number or date."""
-    if m["cc"]:
-        return True
     before = _before(text, m.start())
     if _NOT_PHONE_LABEL_RE.search(before):
         return False
@@ -170,16 +182,20 @@ def _accept_dk_phone(m: re.Match[str], text: str) -> bool:
     if int(digits[0]) < 2:
         return False  # Danish subscriber numbers start with 2-9
     sep = m["qs"]
-    if sep is not None and _is_year(digits[:4]):
-        if _is_year(digits[4:]) or sep == "." or _DASH_RE.fullmatch(sep):
+    if sep is not None:  # four + four
+        if _is_year(digits[:4]) and (_is_year(digits[4:]) or sep == "." or _DASH_RE.fullmatch(sep)):
             return False  # 2011 2012, 2009-2011, case number 2006-2405
+        if sep != "." and not _DASH_RE.fullmatch(sep) and (
+            _DIGIT_SPACE_END_RE.search(before) or _SPACE_DIGIT_RE.match(text, m.end())
+        ):
+            return False  # one block of a longer spaced number: IBAN DK50 4106 6238 6477 82, card numbers
     bare = m["ps"] == "" and sep is None
     return not (bare and _is_ddmmyyyy(digits))  # 24122006 is a date; 24 12 20 06 is a phone number
 
 
 def _accept_intl_phone(m: re.Match[str], text: str) -> bool:
     """Whether a "+"-number is a phone number, not a signed amount in thousands groups (+12 500 000)."""
-    groups = [g for g in re.split(r"\D+", m.group()[1:]) if g]
+    groups = [g for g in _NON_DIGITS_RE.split(m.group()[1:]) if g]
     return not (len(groups) > 1 and all(len(g) == 3 for g in groups[1:]))
 
 
@@ -233,6 +249,7 @@ def _find(text: str) -> list[_Span]:
         return sorted(spans)
     for pattern, accept, kind in (
         (_CPR_RE, _accept_cpr, CPR),
+        (_PHONE_CC_RE, _accept_cc_phone, PHONE),
         (_PHONE_DK_RE, _accept_dk_phone, PHONE),
         (_PHONE_INTL_RE, _accept_intl_phone, PHONE),
     ):
@@ -245,14 +262,25 @@ def _find(text: str) -> list[_Span]:
     return sorted(spans)
 
 
+def _find_all(text: str, names: bool) -> list[_Span]:
+    """Numbers and addresses first; then people's names in what is left (see bot/names.py)."""
+    spans = _find(text)
+    if names:
+        from bot.names import name_spans
+
+        work = _mask(text, spans)
+        spans = sorted(spans + [(start, end, NAME) for start, end in name_spans(work)])
+    return spans
+
+
 # --- public API ---------------------------------------------------------------------------------
 
 
-def redact(text: str) -> Redaction:
-    """Replace every CPR number, phone number and e-mail address by a placeholder, so none is kept."""
+def redact(text: str, *, names: bool = True) -> Redaction:
+    """Replace every CPR number, phone number, e-mail address and person's name by a placeholder, so none is kept."""
     if not text:
         return Redaction(text, ())
-    spans = _find(text)
+    spans = _find_all(text, names)
     if not spans:
         return Redaction(text, ())
     parts: list[str] = []
@@ -265,6 +293,6 @@ def redact(text: str) -> Redaction:
     return Redaction("".join(parts), tuple(kind for _, _, kind in spans))
 
 
-def contains_pii(text: str) -> bool:
+def contains_pii(text: str, *, names: bool = True) -> bool:
     """Whether `redact` would change the text, for callers that must refuse rather than rewrite."""
-    return bool(text) and bool(_find(text))
+    return bool(text) and bool(_find_all(text, names))

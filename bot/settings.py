@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOCUMENTS_DIR = REPO_ROOT / "corpus" / "documents"
-CALIBRATION_FILE_NAME = "calibration.json"
 
 
 class Settings(BaseSettings):
@@ -34,8 +33,10 @@ class Settings(BaseSettings):
 
     # Answers.
     answer_threshold: float | None = Field(
-        default=None, description="Confidence at or above which we answer; None reads data_dir/calibration.json."
+        default=None, description="Confidence at or above which we answer; None takes the calibrated one."
     )
+    calibration_file: Path = Field(default=REPO_ROOT / "eval" / "calibration.json",
+                                   description="Confidence weights and threshold written by `vejviser eval --calibrate`.")
     max_question_chars: int = 2000
     max_citations: int = 5
     max_source_age_years: int = 8
@@ -94,19 +95,7 @@ class Settings(BaseSettings):
     def added_documents_dir(self) -> Path:
         return self.data_dir / "documents"
 
-    @property
-    def calibration_path(self) -> Path:
-        return self.data_dir / CALIBRATION_FILE_NAME
 
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'vejviser.sqlite3'}"
-
-    def effective_threshold(self) -> float:
-        """The answer threshold: explicit setting, else the calibrated file, else the shipped default."""
-        if self.answer_threshold is not None:
-            return self.answer_threshold
-        for path in (self.calibration_path, REPO_ROOT / "eval" / CALIBRATION_FILE_NAME):
-            if path.is_file():
-                return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
-        return 0.5

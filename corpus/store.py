@@ -35,17 +35,6 @@ class CorpusStore:
         ingestor.learn([raw for _, _, raw in raws])
         return [ingestor.ingest(doc_id, path.name, raw, self._metadata_for(path)) for doc_id, path, raw in raws]
 
-    def corpus_hash(self) -> str:
-        """Changes whenever any document's text or metadata changes; the index records it."""
-        digest = hashlib.sha256()
-        for doc_id, path in self.sources():
-            digest.update(doc_id.encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-            meta = path.with_suffix(".json")
-            if meta.is_file():
-                digest.update(hashlib.sha256(meta.read_bytes()).digest())
-        return digest.hexdigest()
-
     def add_file(self, path: Path) -> IngestedDocument:
         """Add a document file; nothing changes on disk unless it can be read and ingested."""
         raw = read_text(path)
@@ -106,3 +95,14 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def corpus_fingerprint(ingested: list[IngestedDocument]) -> str:
+    """Changes whenever any chunk's text, section or any document's metadata changes, including changes that come
+    from a new version of the cleaning or OCR code; the index records it and refuses to serve a stale corpus."""
+    digest = hashlib.sha256()
+    for item in sorted(ingested, key=lambda i: i.document.doc_id):
+        digest.update(json.dumps([item.document.doc_id, asdict(item.document.metadata)], ensure_ascii=False, sort_keys=True).encode())
+        for chunk in item.chunks:
+            digest.update(chunk.id.encode())
+    return digest.hexdigest()

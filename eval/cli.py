@@ -1,0 +1,102 @@
+"""`vejviser eval`: score the engine on the gold set, calibrate its confidence, write the report, guard regressions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.errors import InvalidInput
+from bot.settings import Settings
+
+BASELINES = ("bm25", "dense", "rrf", "weighted")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("eval", help="score answers on the gold set and write eval/report/REPORT.md")
+    parser.add_argument("--gold", type=Path, help="a gold JSONL file (default: eval/gold/<split>.jsonl)")
+    parser.add_argument("--split", choices=["dev", "test"], default="test")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="fit the confidence model and pick the answer threshold on dev, then write eval/calibration.json")
+    parser.add_argument("--check", action="store_true",
+                        help="fail when a figure falls below the committed report by more than --tolerance")
+    parser.add_argument("--tolerance", type=float, default=0.03)
+    parser.add_argument("--no-report", action="store_true", help="print the tables only")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.answer import AnswerEngine
+    from eval import equal_treatment, report, runner
+
+    engine = AnswerEngine.load(settings)
+    if args.calibrate:
+        calibrate(engine, settings.calibration_file)
+    path = args.gold or runner.gold_path(args.split)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such gold file.")
+    items = runner.load_gold(path)
+    documents = {doc_id: doc.text for doc_id, doc in engine.documents.items()}
+    shipped = settings.fusion
+    runs, shipped_outcomes = {}, []
+    for method in BASELINES:
+        outcomes = runner.run(engine, items, fusion=method)
+        runs[method] = runner.grouped(outcomes, documents)
+        if method == shipped:
+            shipped_outcomes = outcomes
+    runs = {f"{m} (shipped)" if m == shipped else m: r for m, r in runs.items()}
+    equal = equal_treatment.check(engine, equal_treatment.load_templates())
+    print(report.table({name: r["overall"]["all"] for name, r in runs.items()}))
+    shipped_key = f"{shipped} (shipped)"
+    print(report.table(runs[shipped_key]["language"]))
+    print(report.table(runs[shipped_key]["document"]))
+    print(f"equal treatment: {equal[0]} templates, {len(equal[1])} divergences")
+    for d in equal[1]:
+        print(f"  {d.template_id}: " + "; ".join(f"{status} {first}" for _, status, first in d.outcomes))
+    committed = _read_summary(report.REPORT_DIR / "summary.json")
+    if args.no_report:
+        return 0
+    command = "vejviser eval " + " ".join(a for a in sys.argv[2:] if a != "--check") if sys.argv[1:2] == ["eval"] else "vejviser eval"
+    out_dir = report.REPORT_DIR if path == runner.gold_path(args.split) and args.split == "test" else report.REPORT_DIR / args.split
+    report.write(args.split, shipped_key, runs, shipped_outcomes, equal, engine.threshold(), engine.embedder.model_id,
+                 command, out_dir)
+    print(f"report written to {out_dir / 'REPORT.md'}")
+    if args.check and committed is not None:
+        current = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+        problems = report.regressions(current, committed, args.tolerance)
+        if problems:
+            print("quality regressed against the committed report:\n  " + "\n  ".join(problems), file=sys.stderr)
+            return 1
+        print(f"no figure fell more than {args.tolerance} below the committed report")
+    return 0
+
+
+def calibrate(engine: Any, path: Path) -> None:
+    """Fit the confidence weights on dev and choose the threshold with the most coverage at ≤ 5 % wrong answers."""
+    from bot.confidence import fit
+    from eval import metrics, runner
+
+    items = runner.load_gold(runner.gold_path("dev"))
+    outcomes = runner.run(engine, items, explain=True)
+    rows = [o.reply.get("features", {}) for o in outcomes]
+    labels = [int(o.correct_if_answered) for o in outcomes]
+    model = fit(rows, labels)
+    confidences = [model.confidence(r) for r in rows]
+    threshold = metrics.pick_threshold(confidences, labels, max_risk=0.05)
+    if threshold is None:
+        threshold = 1.0
+        print("calibration: no threshold keeps wrong answers ≤ 5 % on dev; the engine will route everything", file=sys.stderr)
+    from dataclasses import replace
+
+    model = replace(model, threshold=threshold, source=str(path))
+    path.write_text(json.dumps(model.to_json() | {"fitted_on": "dev", "questions": len(items)}, indent=2) + "\n",
+                                encoding="utf-8")
+    engine.confidence_model = model
+    answered = sum(c >= threshold for c in confidences)
+    print(f"calibrated on dev: threshold {threshold:.3f}, answers {answered}/{len(items)} dev questions; wrote {path}")
+
+
+def _read_summary(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
