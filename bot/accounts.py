@@ -1,18 +1,42 @@
 """Accounts: staff users and their passwords, caseworkers and invites, API tokens, web sessions.
 
-Secrets (passwords, invite codes, API tokens, session tokens) are never stored: passwords as
-argon2id hashes, the others as sha256 hashes; a secret is returned once, when it is made.
+Secrets are never stored: passwords as argon2id hashes, invite codes, API tokens and session tokens
+as sha256 hashes (they are long and random, so a fast hash suffices); each secret is returned once,
+when it is made. Every change is one transaction with an audit entry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import re
+import secrets
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from importlib import resources
 
-from bot.actors import Actor, Caseworker, StaffUser
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.actors import CHANNELS, ROLES, Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.db import Database
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.models import ApiTokenRow, CaseworkerRow, InviteRow, LoginAttemptRow, StaffUserRow, WebSessionRow
+from bot.redaction import redact
 from bot.settings import Settings
+
+MIN_PASSWORD_CHARS = 12
+MAX_PASSWORD_CHARS = 1024
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,49}$")
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
+INVITE_LENGTH = 12
+ADDRESS_FAILURE_FACTOR = 4  # an address (an office behind NAT) gets more tries than one username
+LANGUAGES = ("da", "en")
 
 
 @dataclass(frozen=True)
@@ -64,63 +88,516 @@ class IssuedSession:
     session: WebSession
 
 
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords too common to allow (bot/data/common-passwords.txt)."""
+    text = resources.files("bot").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Refuse a password a person or a script could guess; the message says what to choose instead."""
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
+        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_CHARS} characters long.")
+    if len(password) > MAX_PASSWORD_CHARS:
+        raise InvalidInput(f"The password must be at most {MAX_PASSWORD_CHARS} characters long.")
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 4:
+        raise InvalidInput("This password is too common; choose a longer phrase of unrelated words.")
+    if username and len(username) >= 3 and username.lower() in lowered:
+        raise InvalidInput("The password must not contain the username.")
+
+
+def _normalise_invite(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def _user_view(row: StaffUserRow) -> StaffUser:
+    return StaffUser(id=row.id, username=row.username, role=row.role, active=row.active, created_at=row.created_at)  # type: ignore[arg-type]
+
+
+def _caseworker_view(row: CaseworkerRow) -> Caseworker:
+    return Caseworker(
+        id=row.id, channel=row.channel, external_id=row.external_id, display_name=row.display_name,  # type: ignore[arg-type]
+        department=row.department, language=row.language, created_at=row.created_at,  # type: ignore[arg-type]
+    )
+
+
+def _token_view(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(id=row.id, name=row.name, created_by=row.created_by, created_at=row.created_at, revoked=row.revoked)
+
+
 class AccountService:
     """Staff users, caseworkers, invites, API tokens and web sessions; see docs/SERVICE.md."""
 
-    def __init__(self, database: Database, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> None: ...
+    def __init__(self, database: Database, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.hasher = PasswordHasher()  # argon2id, the library's RFC 9106 defaults
+        self._dummy_hash: str | None = None
 
-    # Staff users.
-    def create_user(self, actor: Actor, username: str, password: str, role: str) -> StaffUser: ...
+    # --- staff users -----------------------------------------------------------------------------
 
-    def authenticate(self, username: str, password: str, *, address: str = "") -> StaffUser | None: ...
+    def create_user(self, actor: Actor, username: str, password: str, role: str) -> StaffUser:
+        """A new coordinator or adviser (coordinator only); the password is checked and hashed with argon2id."""
+        self._require_coordinator(actor)
+        name = (username or "").strip().lower()
+        if not USERNAME_RE.match(name):
+            raise InvalidInput("A username is 2-50 characters: lower-case letters, digits, '.', '_' or '-'.")
+        if role not in ROLES:
+            raise InvalidInput(f"Unknown role '{role}'; use one of: {', '.join(ROLES)}.")
+        check_password(password, name)
+        password_hash = self.hasher.hash(password)
 
-    def is_rate_limited(self, username: str, address: str = "") -> bool: ...
+        def work(session: Session) -> StaffUser:
+            if session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name)) is not None:
+                raise InvalidInput(f"The username '{name}' is taken.")
+            row = StaffUserRow(username=name, role=role, password_hash=password_hash, active=True, created_at=self.clock())
+            session.add(row)
+            session.flush()
+            self._audit(session, actor, "user.create", f"user:{name}", {"role": role})
+            return _user_view(row)
 
-    def get_user(self, user_id: int) -> StaffUser: ...
+        return self.database.run(work)
 
-    def get_user_by_name(self, username: str) -> StaffUser | None: ...
+    def authenticate(self, username: str, password: str, *, address: str = "") -> StaffUser | None:
+        """The user if the password is right and the account active and not rate-limited; else None. Recorded."""
+        name = redact((username or "").strip().lower()).text[:100]
+        where = (address or "")[:64]
+        if not name or not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
+            return None
+        limited = self.is_rate_limited(name, where)
+        row = self.database.run(
+            lambda s: s.execute(select(StaffUserRow).where(StaffUserRow.username == name)).scalar_one_or_none(),
+            readonly=True,
+        )
+        ok = False
+        rehash: str | None = None
+        if row is None:
+            self._burn_time(password)  # same work as a real check, so timing does not reveal usernames
+        else:
+            try:
+                ok = self.hasher.verify(row.password_hash, password)
+                if ok and self.hasher.check_needs_rehash(row.password_hash):
+                    rehash = self.hasher.hash(password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+        ok = ok and not limited and row is not None and row.active
 
-    def list_users(self, actor: Actor) -> tuple[StaffUser, ...]: ...
+        def record(session: Session) -> None:
+            session.add(LoginAttemptRow(username=name, address=where, at=self.clock(), ok=ok))
+            if ok and rehash and row is not None:
+                session.execute(update(StaffUserRow).where(StaffUserRow.id == row.id).values(password_hash=rehash))
 
-    def set_password(self, actor: Actor, user_id: int, password: str) -> None: ...
+        self.database.run(record)
+        return _user_view(row) if ok and row is not None else None
 
-    def set_active(self, actor: Actor, user_id: int, active: bool) -> StaffUser: ...
+    def _burn_time(self, password: str) -> None:
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+        try:
+            self.hasher.verify(self._dummy_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            pass
 
-    def ensure_coordinator(self, settings: Settings | None = None) -> str | None: ...
+    def is_rate_limited(self, username: str, address: str = "") -> bool:
+        """Too many recent failures for this username (since its last success) or from this address."""
+        name = redact((username or "").strip().lower()).text[:100]
+        where = (address or "")[:64]
+        limit = self.settings.login_max_failures
+        since = self.clock() - timedelta(minutes=self.settings.login_window_minutes)
 
-    # Caseworkers and invites.
-    def create_invite(self, actor: Actor, department: str, *, valid_days: int | None = None) -> IssuedInvite: ...
+        def work(session: Session) -> bool:
+            last_ok = session.scalar(
+                select(func.max(LoginAttemptRow.at)).where(LoginAttemptRow.username == name, LoginAttemptRow.ok.is_(True))
+            )
+            start = max(since, last_ok) if last_ok is not None else since
+            by_name = session.scalar(
+                select(func.count()).where(LoginAttemptRow.username == name, LoginAttemptRow.ok.is_(False), LoginAttemptRow.at > start)
+            ) or 0
+            if by_name >= limit:
+                return True
+            if not where:
+                return False
+            by_address = session.scalar(
+                select(func.count()).where(LoginAttemptRow.address == where, LoginAttemptRow.ok.is_(False), LoginAttemptRow.at > since)
+            ) or 0
+            return by_address >= limit * ADDRESS_FAILURE_FACTOR
+
+        return self.database.run(work, readonly=True)
+
+    def get_user(self, user_id: int) -> StaffUser:
+        def work(session: Session) -> StaffUser:
+            row = session.get(StaffUserRow, user_id)
+            if row is None:
+                raise NotFound(f"There is no user with id {user_id}.")
+            return _user_view(row)
+
+        return self.database.run(work, readonly=True)
+
+    def get_user_by_name(self, username: str) -> StaffUser | None:
+        name = (username or "").strip().lower()
+
+        def work(session: Session) -> StaffUser | None:
+            row = session.execute(select(StaffUserRow).where(StaffUserRow.username == name)).scalar_one_or_none()
+            return _user_view(row) if row is not None else None
+
+        return self.database.run(work, readonly=True)
+
+    def list_users(self, actor: Actor) -> tuple[StaffUser, ...]:
+        """All staff users, for assigning and administration (staff only)."""
+        if isinstance(actor, Caseworker):
+            raise PermissionDenied("Only the task force can see its members.")
+        return self.database.run(
+            lambda s: tuple(_user_view(r) for r in s.execute(select(StaffUserRow).order_by(StaffUserRow.username)).scalars()),
+            readonly=True,
+        )
+
+    def set_password(self, actor: Actor, user_id: int, password: str) -> None:
+        """A new password (the user themself or the coordinator); signs the user out everywhere."""
+        if not (is_privileged(actor) or (isinstance(actor, StaffUser) and actor.id == user_id)):
+            raise PermissionDenied("You can only change your own password.")
+        user = self.get_user(user_id)
+        check_password(password, user.username)
+        password_hash = self.hasher.hash(password)
+
+        def work(session: Session) -> None:
+            session.execute(update(StaffUserRow).where(StaffUserRow.id == user_id).values(password_hash=password_hash))
+            session.execute(update(WebSessionRow).where(WebSessionRow.user_id == user_id).values(revoked=True))
+            self._audit(session, actor, "user.password", f"user:{user.username}", {})
+
+        self.database.run(work)
+
+    def set_active(self, actor: Actor, user_id: int, active: bool) -> StaffUser:
+        """Activate or deactivate a user (coordinator); deactivating signs them out."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> StaffUser:
+            row = session.get(StaffUserRow, user_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"There is no user with id {user_id}.")
+            if not active and row.role == "coordinator" and row.active:
+                others = session.scalar(
+                    select(func.count()).where(StaffUserRow.role == "coordinator", StaffUserRow.active.is_(True), StaffUserRow.id != row.id)
+                )
+                if not others:
+                    raise InvalidInput("This is the last active coordinator; make another one first.")
+            row.active = active
+            if not active:
+                session.execute(update(WebSessionRow).where(WebSessionRow.user_id == user_id).values(revoked=True))
+            self._audit(session, actor, "user.activate" if active else "user.deactivate", f"user:{row.username}", {})
+            return _user_view(row)
+
+        return self.database.run(work)
+
+    def ensure_coordinator(self, settings: Settings | None = None) -> str | None:
+        """First start: make a coordinator; returns a one-time password to print once, else None.
+
+        Takes `settings.coordinator_password` when set (and strong enough); never a default password.
+        """
+        settings = settings or self.settings
+        exists = self.database.run(
+            lambda s: s.scalar(select(StaffUserRow.id).where(StaffUserRow.role == "coordinator", StaffUserRow.active.is_(True)).limit(1)),
+            readonly=True,
+        )
+        if exists is not None:
+            return None
+        configured = settings.coordinator_password.get_secret_value() if settings.coordinator_password else None
+        if configured is not None:
+            try:
+                check_password(configured, "coordinator")
+            except InvalidInput as error:
+                from bot.errors import ConfigurationError
+
+                raise ConfigurationError(f"VEJVISER_COORDINATOR_PASSWORD is unsafe: {error}") from error
+        password = configured or secrets.token_urlsafe(18)
+        from bot.actors import SystemActor
+
+        try:
+            self.create_user(SystemActor("bootstrap"), "coordinator", password, "coordinator")
+        except (IntegrityError, InvalidInput):
+            return None  # another process made it at the same moment, or the name is taken by an inactive user
+        return None if configured else password
+
+    # --- caseworkers and invites -----------------------------------------------------------------
+
+    def create_invite(self, actor: Actor, department: str, *, valid_days: int | None = None) -> IssuedInvite:
+        """A one-use code that registers a caseworker in `department` (coordinator)."""
+        self._require_coordinator(actor)
+        dept = " ".join((department or "").split())
+        if not dept or len(dept) > 200:
+            raise InvalidInput("Name the department (at most 200 characters), e.g. --department SOF.")
+        days = self.settings.invite_valid_days if valid_days is None else valid_days
+        if not 1 <= days <= 365:
+            raise InvalidInput("An invite is valid for 1 to 365 days.")
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+        shown = "-".join(code[i : i + 4] for i in range(0, INVITE_LENGTH, 4))
+
+        def work(session: Session) -> IssuedInvite:
+            now = self.clock()
+            row = InviteRow(code_hash=_sha256(code), department=dept, created_by=actor_label(actor), created_at=now,
+                            expires_at=now + timedelta(days=days))
+            session.add(row)
+            session.flush()
+            self._audit(session, actor, "invite.create", f"invite:{row.id}", {"department": dept, "valid_days": days})
+            return IssuedInvite(id=row.id, code=shown, department=dept, expires_at=row.expires_at)
+
+        return self.database.run(work)
 
     def redeem_invite(
         self, code: str, *, channel: str, external_id: str, display_name: str, language: str = "da"
-    ) -> Caseworker: ...
+    ) -> Caseworker:
+        """Register (or re-register) the caseworker on a channel with the invite's department; the code is used up."""
+        self._check_caseworker_fields(channel, external_id, display_name, language)
+        digest = _sha256(_normalise_invite(code or ""))
 
-    def get_caseworker(self, channel: str, external_id: str) -> Caseworker | None: ...
+        def work(session: Session) -> Caseworker:
+            invite = session.execute(select(InviteRow).where(InviteRow.code_hash == digest).with_for_update()).scalar_one_or_none()
+            now = self.clock()
+            if invite is None:
+                raise InvalidInput("Unknown invite code: check it, or ask the coordinator for a new one.")
+            if invite.used_by is not None:
+                raise InvalidInput("This invite code has already been used; ask the coordinator for a new one.")
+            if invite.expires_at <= now:
+                raise InvalidInput("This invite code has expired; ask the coordinator for a new one.")
+            row = self._upsert_caseworker(session, channel, str(external_id), display_name, invite.department, language)
+            invite.used_by, invite.used_at = row.id, now
+            self._audit(session, f"caseworker:{row.id}", "invite.redeem", f"invite:{invite.id}",
+                        {"caseworker": row.id, "channel": channel, "department": invite.department})
+            return _caseworker_view(row)
 
-    def get_caseworker_by_id(self, caseworker_id: int) -> Caseworker: ...
+        return self.database.run(work)
+
+    def get_caseworker(self, channel: str, external_id: str) -> Caseworker | None:
+        def work(session: Session) -> Caseworker | None:
+            row = session.execute(
+                select(CaseworkerRow).where(CaseworkerRow.channel == channel, CaseworkerRow.external_id == str(external_id))
+            ).scalar_one_or_none()
+            return _caseworker_view(row) if row is not None else None
+
+        return self.database.run(work, readonly=True)
+
+    def get_caseworker_by_id(self, caseworker_id: int) -> Caseworker:
+        def work(session: Session) -> Caseworker:
+            row = session.get(CaseworkerRow, caseworker_id)
+            if row is None:
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+            return _caseworker_view(row)
+
+        return self.database.run(work, readonly=True)
 
     def register_caseworker(
         self, actor: Actor, *, channel: str, external_id: str, display_name: str, department: str, language: str = "da"
-    ) -> Caseworker: ...
+    ) -> Caseworker:
+        """Register a caseworker directly (coordinator); an existing one is updated."""
+        self._require_coordinator(actor)
+        self._check_caseworker_fields(channel, external_id, display_name, language)
+        dept = " ".join((department or "").split())
+        if not dept:
+            raise InvalidInput("Name the caseworker's department.")
 
-    def set_language(self, caseworker_id: int, language: str) -> Caseworker: ...
+        def work(session: Session) -> Caseworker:
+            row = self._upsert_caseworker(session, channel, str(external_id), display_name, dept, language)
+            self._audit(session, actor, "caseworker.register", f"caseworker:{row.id}", {"channel": channel, "department": dept})
+            return _caseworker_view(row)
 
-    # API tokens.
-    def create_token(self, actor: Actor, name: str) -> IssuedToken: ...
+        return self.database.run(work)
 
-    def verify_token(self, secret: str) -> ApiToken | None: ...
+    def set_language(self, caseworker_id: int, language: str) -> Caseworker:
+        """The caseworker's reply language: 'da' or 'en'."""
+        if language not in LANGUAGES:
+            raise InvalidInput("Language is 'da' or 'en'.")
 
-    def revoke_token(self, actor: Actor, token_id: int) -> None: ...
+        def work(session: Session) -> Caseworker:
+            row = session.get(CaseworkerRow, caseworker_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+            row.language = language
+            return _caseworker_view(row)
 
-    def list_tokens(self, actor: Actor) -> tuple[ApiToken, ...]: ...
+        return self.database.run(work)
 
-    # Web sessions.
-    def create_session(self, *, user_id: int | None = None, caseworker_id: int | None = None) -> IssuedSession: ...
+    def _check_caseworker_fields(self, channel: str, external_id: str, display_name: str, language: str) -> None:
+        if channel not in CHANNELS:
+            raise InvalidInput(f"Unknown channel '{channel}'; use one of: {', '.join(CHANNELS)}.")
+        if not str(external_id or "").strip() or len(str(external_id)) > 200:
+            raise InvalidInput("The caseworker's id on the channel is missing or too long.")
+        if not (display_name or "").strip() or len(display_name) > 200:
+            raise InvalidInput("Give the caseworker's name (at most 200 characters).")
+        if language not in LANGUAGES:
+            raise InvalidInput("Language is 'da' or 'en'.")
 
-    def get_session(self, token: str) -> WebSession | None: ...
+    def _upsert_caseworker(
+        self, session: Session, channel: str, external_id: str, display_name: str, department: str, language: str
+    ) -> CaseworkerRow:
+        row = session.execute(
+            select(CaseworkerRow).where(CaseworkerRow.channel == channel, CaseworkerRow.external_id == external_id).with_for_update()
+        ).scalar_one_or_none()
+        name = display_name.strip()  # the caseworker's own name, kept on purpose (not a citizen's data)
+        if row is None:
+            row = CaseworkerRow(channel=channel, external_id=external_id, display_name=name, department=department,
+                                language=language, created_at=self.clock())
+            session.add(row)
+            session.flush()
+        else:
+            row.display_name, row.department, row.language = name, department, language
+        return row
 
-    def touch_session(self, token: str) -> WebSession | None: ...
+    # --- API tokens ------------------------------------------------------------------------------
 
-    def revoke_session(self, token: str) -> None: ...
+    def create_token(self, actor: Actor, name: str) -> IssuedToken:
+        """A new API token (coordinator); the secret is returned once."""
+        self._require_coordinator(actor)
+        label = " ".join((name or "").split())
+        if not label or len(label) > 200:
+            raise InvalidInput("Give the token a name (at most 200 characters) that says what uses it.")
+        secret = "vv_" + secrets.token_urlsafe(32)
 
-    def revoke_sessions_of(self, *, user_id: int | None = None, caseworker_id: int | None = None) -> int: ...
+        def work(session: Session) -> IssuedToken:
+            row = ApiTokenRow(name=label, token_hash=_sha256(secret), created_by=actor_label(actor), created_at=self.clock(), revoked=False)
+            session.add(row)
+            session.flush()
+            self._audit(session, actor, "token.create", f"token:{row.id}", {"name": label})
+            return IssuedToken(token=_token_view(row), secret=secret)
+
+        return self.database.run(work)
+
+    def verify_token(self, secret: str) -> ApiToken | None:
+        """The token's record if the secret is known and not revoked."""
+        if not secret or len(secret) > 200:
+            return None
+        digest = _sha256(secret)
+
+        def work(session: Session) -> ApiToken | None:
+            row = session.execute(select(ApiTokenRow).where(ApiTokenRow.token_hash == digest)).scalar_one_or_none()
+            return _token_view(row) if row is not None and not row.revoked else None
+
+        return self.database.run(work, readonly=True)
+
+    def revoke_token(self, actor: Actor, token_id: int) -> None:
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> None:
+            row = session.get(ApiTokenRow, token_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"There is no API token with id {token_id}.")
+            if not row.revoked:
+                row.revoked, row.revoked_at = True, self.clock()
+                self._audit(session, actor, "token.revoke", f"token:{row.id}", {"name": row.name})
+
+        self.database.run(work)
+
+    def list_tokens(self, actor: Actor) -> tuple[ApiToken, ...]:
+        self._require_coordinator(actor)
+        return self.database.run(
+            lambda s: tuple(_token_view(r) for r in s.execute(select(ApiTokenRow).order_by(ApiTokenRow.id)).scalars()),
+            readonly=True,
+        )
+
+    # --- web sessions ----------------------------------------------------------------------------
+
+    def create_session(self, *, user_id: int | None = None, caseworker_id: int | None = None) -> IssuedSession:
+        """A session for a staff user or a caseworker who just proved who they are."""
+        if (user_id is None) == (caseworker_id is None):
+            raise InvalidInput("A session belongs to exactly one staff user or one caseworker.")
+        token = secrets.token_urlsafe(32)
+
+        def work(session: Session) -> IssuedSession:
+            if user_id is not None:
+                user = session.get(StaffUserRow, user_id)
+                if user is None or not user.active:
+                    raise NotFound(f"There is no active user with id {user_id}.")
+            elif session.get(CaseworkerRow, caseworker_id) is None:
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+            now = self.clock()
+            row = WebSessionRow(token_hash=_sha256(token), user_id=user_id, caseworker_id=caseworker_id,
+                                csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen=now, revoked=False)
+            session.add(row)
+            session.flush()
+            view = self._session_view(session, row)
+            assert view is not None
+            return IssuedSession(token=token, session=view)
+
+        return self.database.run(work)
+
+    def get_session(self, token: str) -> WebSession | None:
+        """The live session for a cookie value; None when unknown, revoked, idle or too old."""
+        return self._find_session(token, touch=False)
+
+    def touch_session(self, token: str) -> WebSession | None:
+        """As `get_session`, and marks it as used now (the idle timeout starts again)."""
+        return self._find_session(token, touch=True)
+
+    def _find_session(self, token: str, *, touch: bool) -> WebSession | None:
+        if not token or len(token) > 200:
+            return None
+        digest = _sha256(token)
+
+        def work(session: Session) -> WebSession | None:
+            row = session.execute(select(WebSessionRow).where(WebSessionRow.token_hash == digest)).scalar_one_or_none()
+            if row is None or row.revoked:
+                return None
+            now = self.clock()
+            if now - row.last_seen > timedelta(minutes=self.settings.session_idle_minutes) or now - row.created_at > timedelta(
+                hours=self.settings.session_absolute_hours
+            ):
+                return None
+            view = self._session_view(session, row)
+            if view is not None and touch:
+                row.last_seen = now
+                view = self._session_view(session, row)
+            return view
+
+        return self.database.run(work, readonly=not touch)
+
+    def revoke_session(self, token: str) -> None:
+        """Log out: the session can never be used again."""
+        if not token or len(token) > 200:
+            return
+        digest = _sha256(token)
+        self.database.run(lambda s: s.execute(update(WebSessionRow).where(WebSessionRow.token_hash == digest).values(revoked=True)))
+
+    def revoke_sessions_of(self, *, user_id: int | None = None, caseworker_id: int | None = None) -> int:
+        """Log someone out everywhere; returns how many live sessions ended."""
+        if (user_id is None) == (caseworker_id is None):
+            raise InvalidInput("Name exactly one staff user or one caseworker.")
+        column = WebSessionRow.user_id if user_id is not None else WebSessionRow.caseworker_id
+        target = user_id if user_id is not None else caseworker_id
+
+        def work(session: Session) -> int:
+            result = session.execute(
+                update(WebSessionRow).where(column == target, WebSessionRow.revoked.is_(False)).values(revoked=True)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+        return self.database.run(work)
+
+    def _session_view(self, session: Session, row: WebSessionRow) -> WebSession | None:
+        user = caseworker = None
+        if row.user_id is not None:
+            user_row = session.get(StaffUserRow, row.user_id)
+            if user_row is None or not user_row.active:
+                return None
+            user = _user_view(user_row)
+        else:
+            cw_row = session.get(CaseworkerRow, row.caseworker_id)
+            if cw_row is None:
+                return None
+            caseworker = _caseworker_view(cw_row)
+        return WebSession(id=row.id, user=user, caseworker=caseworker, csrf_token=row.csrf_token,
+                          created_at=row.created_at, last_seen=row.last_seen)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _require_coordinator(self, actor: Actor) -> None:
+        if not is_privileged(actor):
+            raise PermissionDenied("Only the task-force coordinator can do this.")
+
+    def _audit(self, session: Session, actor: Actor | str, action: str, subject: str, details: dict[str, object]) -> None:
+        label = actor if isinstance(actor, str) else actor_label(actor)
+        audit.append(session, actor=label, action=action, subject=subject, details=details, at=self.clock())

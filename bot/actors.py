@@ -67,4 +67,4 @@ def actor_label(actor: Actor) -> str:
 
 def is_privileged(actor: Actor) -> bool:
     """Coordinators and the system see and do everything."""
-    return isinstance(actor, SystemActor) or (isinstance(actor, StaffUser) and actor.role == "coordinator")
+    return isinstance(actor, SystemActor) or (isinstance(actor, StaffUser) and actor.role == "coordinator" and actor.active)

@@ -1,33 +1,82 @@
 """The requisition service: the one API both doors (web, Telegram) and the CLI use for requisitions.
 
-Every call is one database transaction (all or nothing) and one audit entry per change. Role checks
-live here: a coordinator (or the system) sees and does everything; an adviser sees and answers only
-requisitions assigned to them; a caseworker sees only their own and may reply to a request for
-information or close an answered requisition. Texts are redacted before anything is stored.
+Every call is one database transaction (all or nothing) with an audit entry for each change, retried
+from the start if it lost a lock race. Role checks live here: a coordinator (or the system) sees and
+does everything; an adviser sees and works only on requisitions assigned to them; a caseworker sees
+only their own, replies to requests for information and closes answered ones. Texts are redacted
+before anything is stored; the audit log never holds them (it cannot be purged).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, datetime
-from typing import Protocol
+import builtins
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
-from bot.actors import Actor, Caseworker
+import numpy as np
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.actors import Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.answer_types import Answer
 from bot.db import Database
+from bot.errors import ConfigurationError, InvalidInput, InvalidQuestion, NotFound, PermissionDenied
+from bot.models import BestPracticeRow, CaseworkerRow, FeedbackRow, OutboxRow, RequisitionRow, StaffUserRow
+from bot.redaction import redact
+from bot.requisitions import stats as stats_module
+from bot.requisitions import workflow
+from bot.requisitions.outbox import Outbox, Sender, enqueue
 from bot.requisitions.views import (
+    Candidate,
     Changed,
     CitedSource,
     Created,
     DeliveryReport,
+    DuplicateSuggestion,
     FeedbackSummary,
-    OutboxMessage,
     Page,
     RequisitionView,
     Stats,
 )
 from bot.settings import Settings
 from index.embedder import Embedder
+
+__all__ = ["ANONYMISED", "EXPORT_COLUMNS", "Publisher", "RequisitionService", "Sender"]
+
+ANONYMISED = "[anonymiseret]"
+MAX_CONTEXT_CHARS = 10_000
+MAX_ANSWER_CHARS = 20_000
+MAX_THEMES = 10
+MAX_SUGGESTIONS = 5
+SORTS = {
+    "created": (RequisitionRow.created_at, RequisitionRow.id),
+    "updated": (RequisitionRow.updated_at, RequisitionRow.id),
+    "number": (RequisitionRow.id,),
+    "status": (RequisitionRow.status, RequisitionRow.id),
+}
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "number",
+    "status",
+    "created_at",
+    "department",
+    "themes",
+    "language",
+    "question",
+    "confidence",
+    "assignee",
+    "first_response_at",
+    "answered_at",
+    "first_response_seconds",
+    "answer_seconds",
+    "answer",
+    "answered_by_role",
+    "sources",
+    "duplicate_of",
+    "reject_reason",
+    "published_doc_id",
+)
 
 
 class Publisher(Protocol):
@@ -40,9 +89,34 @@ class Publisher(Protocol):
         ...
 
 
-Sender = Callable[[OutboxMessage], Awaitable[None] | None]
+def _clean_text(text: str | None, *, what: str, limit: int, required: bool = True) -> tuple[str | None, tuple[str, ...]]:
+    """Validate and redact one free text; returns the redacted text and the kinds found."""
+    if text is None or not text.strip():
+        if required:
+            raise InvalidInput(f"The {what} is empty: write a few words.")
+        return None, ()
+    if len(text) > limit:
+        raise InvalidInput(f"The {what} is {len(text)} characters long; at most {limit} are accepted.")
+    result = redact(text.strip())
+    return result.text, result.found
 
-EXPORT_COLUMNS: tuple[str, ...] = ()
+
+def _themes(themes: Sequence[str]) -> tuple[str, ...]:
+    cleaned: list[str] = []
+    for theme in themes:
+        tag = " ".join(str(theme).lower().split()).replace("|", "/")
+        if tag and tag not in cleaned:
+            if len(tag) > 50:
+                raise InvalidInput(f"The theme '{tag[:50]}…' is too long; use at most 50 characters.")
+            cleaned.append(tag)
+    if len(cleaned) > MAX_THEMES:
+        raise InvalidInput(f"At most {MAX_THEMES} themes per requisition.")
+    return tuple(cleaned)
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Neutralise a leading =, +, - or @ so a spreadsheet opening the CSV does not run it as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class RequisitionService:
@@ -56,7 +130,21 @@ class RequisitionService:
         embedder: Embedder | None = None,
         publisher: Publisher | None = None,
         clock: Callable[[], datetime] | None = None,
-    ) -> None: ...
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.embedder = embedder
+        self.publisher = publisher
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.outbox = Outbox(
+            database,
+            base_seconds=settings.outbox_backoff_seconds,
+            cap_seconds=settings.outbox_backoff_cap_seconds,
+            lease_seconds=settings.outbox_lease_seconds,
+            clock=self.clock,
+        )
+
+    # --- creating --------------------------------------------------------------------------------
 
     def create(
         self,
@@ -67,11 +155,115 @@ class RequisitionService:
         themes: Sequence[str] = (),
     ) -> Created:
         """Route a question the engine could not answer; returns the requisition, similar open ones, redactions."""
-        ...
+        if not isinstance(caseworker, Caseworker):
+            raise PermissionDenied("Only a registered caseworker can send a requisition.")
+        if not isinstance(question, str) or not question.strip():
+            raise InvalidQuestion("The question is empty: write what you need to know.")
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidQuestion(
+                f"The question is {len(question)} characters long; at most {self.settings.max_question_chars} are accepted."
+            )
+        q = redact(question.strip())
+        context_text, context_found = _clean_text(context, what="context", limit=MAX_CONTEXT_CHARS, required=False)
+        tags = _themes(themes)
+        candidates = [
+            {
+                "doc_id": c.doc_id,
+                "section": c.section,
+                "chunk_id": c.chunk_id,
+                "quote": redact(c.quote).text,
+                "score": float(c.score),
+            }
+            for c in (answer.citations if answer is not None else [])
+        ]
+        vector = self._embed(q.text)
+        found = q.found + context_found
 
-    def get(self, actor: Actor, requisition_id: int) -> RequisitionView: ...
+        def work(session: Session) -> Created:
+            owner = session.get(CaseworkerRow, caseworker.id)
+            if owner is None:
+                raise NotFound(f"Caseworker {caseworker.id} is not registered.")
+            now = self.clock()
+            row = RequisitionRow(
+                status=workflow.NEW,
+                question=q.text,
+                language=answer.language if answer is not None else owner.language,
+                department=owner.department,
+                themes="".join(f"|{t}" for t in tags) + ("|" if tags else ""),
+                candidates=candidates,
+                confidence=float(answer.confidence) if answer is not None else None,
+                context=context_text,
+                embedding=vector.astype(np.float32).tobytes() if vector is not None else None,
+                embedding_model=self.embedder.model_id if vector is not None and self.embedder else None,
+                caseworker_id=owner.id,
+                sources=[],
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            row.number = f"R-{row.id:05d}"
+            suggestions = self._similar(session, row, vector)
+            self._audit(
+                session,
+                caseworker,
+                "requisition.create",
+                row,
+                {"department": row.department, "themes": list(tags), "redacted": list(found),
+                 "confidence": row.confidence, "duplicate_suggestions": [s.number for s in suggestions]},
+            )
+            return Created(self._view(session, row), suggestions, found)
 
-    def get_by_number(self, actor: Actor, number: str) -> RequisitionView: ...
+        return self.database.run(work)
+
+    def _embed(self, text: str) -> np.ndarray | None:
+        if self.embedder is None:
+            return None
+        return np.asarray(self.embedder.embed([text], kind="query")[0], dtype=np.float32)
+
+    def _similar(self, session: Session, row: RequisitionRow, vector: np.ndarray | None) -> tuple[DuplicateSuggestion, ...]:
+        """Open requisitions whose question embeds close to this one (same embedder)."""
+        if vector is None or self.embedder is None:
+            return ()
+        others = session.execute(
+            select(RequisitionRow).where(RequisitionRow.status.in_(workflow.OPEN_STATES), RequisitionRow.id != row.id)
+        ).scalars().all()
+        stale = [o for o in others if o.embedding is None or o.embedding_model != self.embedder.model_id]
+        if stale:  # another embedder wrote these; embed them again once, with ours
+            fresh = self.embedder.embed([o.question for o in stale], kind="query")
+            for other, vec in zip(stale, fresh, strict=True):
+                other.embedding = np.asarray(vec, dtype=np.float32).tobytes()
+                other.embedding_model = self.embedder.model_id
+        suggestions = []
+        for other in others:
+            assert other.embedding is not None
+            similarity = float(np.dot(vector, np.frombuffer(other.embedding, dtype=np.float32)))
+            if similarity >= self.settings.duplicate_threshold:
+                suggestions.append(DuplicateSuggestion(other.id, other.number or "", other.question, other.status, similarity))
+        suggestions.sort(key=lambda s: (-s.similarity, s.id))
+        return tuple(suggestions[:MAX_SUGGESTIONS])
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def get(self, actor: Actor, requisition_id: int) -> RequisitionView:
+        """One requisition the actor may see."""
+
+        def work(session: Session) -> RequisitionView:
+            return self._view(session, self._load(session, actor, requisition_id, lock=False))
+
+        return self.database.run(work, readonly=True)
+
+    def get_by_number(self, actor: Actor, number: str) -> RequisitionView:
+        """One requisition by the number users see ("R-00042", case and spaces ignored)."""
+        wanted = number.strip().upper()
+
+        def work(session: Session) -> RequisitionView:
+            row_id = session.scalar(select(RequisitionRow.id).where(RequisitionRow.number == wanted))
+            if row_id is None:
+                raise NotFound(f"There is no requisition {wanted}.")
+            return self._view(session, self._load(session, actor, row_id, lock=False))
+
+        return self.database.run(work, readonly=True)
 
     def list(
         self,
@@ -86,40 +278,483 @@ class RequisitionService:
         sort: str = "-created",
         offset: int = 0,
         limit: int = 50,
-    ) -> Page: ...
+    ) -> Page:
+        """A filtered, sorted page of the requisitions the actor may see."""
+        query = self._filtered(
+            actor, status=status, department=department, theme=theme, assignee_id=assignee_id,
+            older_than_days=older_than_days, text=text,
+        )
+        if offset < 0 or not 1 <= limit <= 1000:
+            raise InvalidInput("Paging: offset must be ≥ 0 and limit between 1 and 1000.")
+        descending = sort.startswith("-")
+        columns = SORTS.get(sort.lstrip("-"))
+        if columns is None:
+            raise InvalidInput(f"Unknown sort '{sort}'; use one of: {', '.join(sorted(SORTS))} (prefix '-' for newest first).")
 
-    def assign(self, actor: Actor, requisition_id: int, adviser_id: int) -> RequisitionView: ...
+        def work(session: Session) -> Page:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            ordered = query.order_by(*[c.desc() if descending else c.asc() for c in columns]).offset(offset).limit(limit)
+            rows = session.execute(ordered).scalars().all()
+            return Page(tuple(self._view(session, r) for r in rows), total, offset, limit)
 
-    def start(self, actor: Actor, requisition_id: int) -> RequisitionView: ...
+        return self.database.run(work, readonly=True)
 
-    def ask_for_info(self, actor: Actor, requisition_id: int, message: str) -> Changed: ...
+    def _filtered(
+        self,
+        actor: Actor,
+        *,
+        status: str | Sequence[str] | None = None,
+        department: str | None = None,
+        theme: str | None = None,
+        assignee_id: int | None = None,
+        older_than_days: float | None = None,
+        text: str | None = None,
+    ) -> Select[tuple[RequisitionRow]]:
+        query = select(RequisitionRow)
+        if isinstance(actor, Caseworker):
+            query = query.where(RequisitionRow.caseworker_id == actor.id)
+        elif not is_privileged(actor):
+            assert isinstance(actor, StaffUser)
+            query = query.where(RequisitionRow.assignee_id == actor.id)
+        if status:
+            states = (status,) if isinstance(status, str) else tuple(status)
+            unknown = [s for s in states if s not in workflow.STATES]
+            if unknown:
+                raise InvalidInput(f"Unknown status {unknown[0]!r}; use one of: {', '.join(workflow.STATES)}.")
+            query = query.where(RequisitionRow.status.in_(states))
+        if department:
+            query = query.where(RequisitionRow.department == department)
+        if theme:
+            tag = " ".join(theme.lower().split())
+            query = query.where(RequisitionRow.themes.contains(f"|{tag}|", autoescape=True))
+        if assignee_id is not None:
+            query = query.where(RequisitionRow.assignee_id == assignee_id)
+        if older_than_days is not None:
+            query = query.where(RequisitionRow.created_at <= self.clock() - timedelta(days=older_than_days))
+        if text and text.strip():
+            needle = redact(text.strip()).text
+            query = query.where(
+                or_(
+                    RequisitionRow.number.icontains(needle, autoescape=True),
+                    RequisitionRow.question.icontains(needle, autoescape=True),
+                    RequisitionRow.context.icontains(needle, autoescape=True),
+                    RequisitionRow.answer.icontains(needle, autoescape=True),
+                )
+            )
+        return query
 
-    def provide_info(self, caseworker: Caseworker, requisition_id: int, text: str) -> Changed: ...
+    # --- moving through the workflow -------------------------------------------------------------
 
-    def answer(
-        self, actor: Actor, requisition_id: int, text: str, sources: Sequence[CitedSource] = ()
-    ) -> Changed: ...
+    def assign(self, actor: Actor, requisition_id: int, adviser_id: int) -> RequisitionView:
+        """Give a requisition to a task-force member (coordinator); re-assigns an open one without a state change."""
+        self._require_coordinator(actor)
 
-    def close(self, actor: Actor, requisition_id: int) -> RequisitionView: ...
+        def work(session: Session) -> RequisitionView:
+            row = self._load(session, actor, requisition_id)
+            adviser = session.get(StaffUserRow, adviser_id)
+            if adviser is None or not adviser.active:
+                raise NotFound(f"There is no active task-force member with id {adviser_id}.")
+            previous = row.status
+            if row.status in (workflow.ASSIGNED, workflow.IN_PROGRESS, workflow.NEEDS_INFO):
+                row.updated_at = self.clock()
+                action = "requisition.reassign"
+            else:
+                workflow.move(row, workflow.ASSIGNED, self.clock())
+                action = "requisition.assign"
+            before = row.assignee_id
+            row.assignee_id = adviser.id
+            self._audit(session, actor, action, row, {"from": previous, "to": row.status, "assignee": adviser.username, "previous_assignee": before})
+            return self._view(session, row)
 
-    def mark_duplicate(self, actor: Actor, requisition_id: int, duplicate_of: int) -> RequisitionView: ...
+        return self.database.run(work)
 
-    def reject(self, actor: Actor, requisition_id: int, reason: str) -> Changed: ...
+    def start(self, actor: Actor, requisition_id: int) -> RequisitionView:
+        """The assignee starts working on it: assigned → in_progress."""
+        return self._transition(actor, requisition_id, workflow.IN_PROGRESS, who="assignee")
 
-    def publish(self, requisition_id: int, actor: Actor) -> RequisitionView: ...
+    def ask_for_info(self, actor: Actor, requisition_id: int, message: str) -> Changed:
+        """Ask the caseworker for more information: in_progress → needs_info, and notify them."""
+        text, found = _clean_text(message, what="message", limit=MAX_CONTEXT_CHARS)
 
-    def stats(self, actor: Actor) -> Stats: ...
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            row.info_request = text
+            if row.caseworker_id is not None:
+                enqueue(session, kind="needs_info", caseworker_id=row.caseworker_id, now=self.clock(),
+                        payload=self._payload(row, message=text))
+            return {"redacted": list(found)}
 
-    def export_rows(self, actor: Actor, **filters: object) -> list[dict[str, str]]: ...
+        return Changed(self._transition(actor, requisition_id, workflow.NEEDS_INFO, who="assignee", extra=extra), found)
 
-    def purge(self, older_than_days: int | None = None, actor: Actor | None = None) -> int: ...
+    def provide_info(self, caseworker: Caseworker, requisition_id: int, text: str) -> Changed:
+        """The caseworker's reply: appended to the context; needs_info → in_progress."""
+        reply, found = _clean_text(text, what="reply", limit=MAX_CONTEXT_CHARS)
 
-    async def deliver_pending(
-        self, sender: Sender, *, channel: str | None = None, limit: int = 50
-    ) -> DeliveryReport: ...
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            stamp = self.clock().strftime("%Y-%m-%d %H:%M")
+            addition = f"[{stamp}] {reply}"
+            combined = f"{row.context}\n\n{addition}" if row.context else addition
+            if len(combined) > 4 * MAX_CONTEXT_CHARS:
+                raise InvalidInput("The requisition already holds as much context as it can; ask the adviser to answer.")
+            row.context = combined
+            return {"redacted": list(found)}
+
+        return Changed(self._transition(caseworker, requisition_id, workflow.IN_PROGRESS, who="owner", extra=extra), found)
+
+    def answer(self, actor: Actor, requisition_id: int, text: str, sources: Sequence[CitedSource] = ()) -> Changed:
+        """The adviser's answer: in_progress → answered; the asker and every duplicate's asker are notified."""
+        answer_text, found = _clean_text(text, what="answer", limit=MAX_ANSWER_CHARS)
+        cited = [
+            {"doc_id": str(s.doc_id).strip(), "section": redact(s.section).text, "quote": redact(s.quote).text}
+            for s in sources
+        ]
+        if any(not c["doc_id"] for c in cited):
+            raise InvalidInput("Every cited source needs a doc_id.")
+
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            staff = self._staff_row(session, actor)
+            row.answer = answer_text
+            row.sources = cited
+            row.answered_by = staff.id if staff is not None else None
+            row.answered_by_role = staff.role if staff is not None else "coordinator"
+            now = self.clock()
+            notified = []
+            if row.caseworker_id is not None:
+                enqueue(session, kind="answered", caseworker_id=row.caseworker_id, now=now, payload=self._payload(row))
+            duplicates = session.execute(
+                select(RequisitionRow).where(RequisitionRow.duplicate_of == row.id, RequisitionRow.status == workflow.DUPLICATE)
+            ).scalars()
+            for dup in duplicates:
+                if dup.caseworker_id is not None:
+                    enqueue(session, kind="answered", caseworker_id=dup.caseworker_id, now=now,
+                            payload=self._payload(row, own=dup))
+                    notified.append(dup.number)
+            return {"sources": [c["doc_id"] for c in cited], "redacted": list(found), "notified_duplicates": notified}
+
+        return Changed(self._transition(actor, requisition_id, workflow.ANSWERED, who="assignee", extra=extra), found)
+
+    def close(self, actor: Actor, requisition_id: int) -> RequisitionView:
+        """Done with it: answered → closed (coordinator, the assignee, or the asking caseworker)."""
+        return self._transition(actor, requisition_id, workflow.CLOSED, who="assignee_or_owner")
+
+    def mark_duplicate(self, actor: Actor, requisition_id: int, duplicate_of: int) -> RequisitionView:
+        """The same question is already in the works: new|assigned → duplicate; the asker gets its answer later."""
+        self._require_coordinator(actor)
+
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            original = session.get(RequisitionRow, duplicate_of)
+            seen = {row.id}
+            while original is not None and original.status == workflow.DUPLICATE and original.duplicate_of is not None:
+                if original.id in seen:
+                    break
+                seen.add(original.id)
+                original = session.get(RequisitionRow, original.duplicate_of)
+            if original is None:
+                raise NotFound(f"There is no requisition with id {duplicate_of}.")
+            if original.id == row.id:
+                raise InvalidInput("A requisition cannot be a duplicate of itself.")
+            if original.status == workflow.REJECTED:
+                raise InvalidInput(f"{original.number} was rejected; it cannot stand for other requisitions.")
+            row.duplicate_of = original.id
+            if row.caseworker_id is not None:
+                if original.answer and original.status in workflow.ANSWERED_STATES:
+                    kind, payload = "answered", self._payload(original, own=row)
+                else:
+                    kind, payload = "duplicate", self._payload(row, duplicate_of=original.number)
+                enqueue(session, kind=kind, caseworker_id=row.caseworker_id, now=self.clock(), payload=payload)
+            return {"duplicate_of": original.number}
+
+        return self._transition(actor, requisition_id, workflow.DUPLICATE, who="coordinator", extra=extra)
+
+    def reject(self, actor: Actor, requisition_id: int, reason: str) -> Changed:
+        """Not a task for the task force: new|assigned → rejected, with a reason the caseworker is told."""
+        self._require_coordinator(actor)
+        reason_text, found = _clean_text(reason, what="reason", limit=MAX_CONTEXT_CHARS)
+
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            row.reject_reason = reason_text
+            if row.caseworker_id is not None:
+                enqueue(session, kind="rejected", caseworker_id=row.caseworker_id, now=self.clock(),
+                        payload=self._payload(row, reason=reason_text))
+            return {"redacted": list(found)}
+
+        return Changed(self._transition(actor, requisition_id, workflow.REJECTED, who="coordinator", extra=extra), found)
+
+    def publish(self, requisition_id: int, actor: Actor) -> RequisitionView:
+        """Make the answer best practice: a dated corpus document the assistant can cite; answered → published."""
+        self._require_coordinator(actor)
+        if self.publisher is None:
+            raise ConfigurationError("Publishing needs the answer engine: build RequisitionService with publisher=engine.")
+        publisher = self.publisher
+
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            now = self.clock()
+            role = row.answered_by_role or "coordinator"
+            assert row.answer is not None and row.number is not None
+            doc_id = publisher.publish_best_practice(row.question, row.answer, role, now.date(), row.number)
+            row.published_doc_id = doc_id
+            session.add(BestPracticeRow(requisition_id=row.id, question=row.question, answer=row.answer,
+                                        adviser_role=role, published_at=now, doc_id=doc_id))
+            return {"doc_id": doc_id, "adviser_role": role}
+
+        return self._transition(actor, requisition_id, workflow.PUBLISHED, who="coordinator", extra=extra)
+
+    def _transition(
+        self,
+        actor: Actor,
+        requisition_id: int,
+        target: str,
+        *,
+        who: str,
+        extra: Callable[[Session, RequisitionRow], dict[str, Any]] | None = None,
+    ) -> RequisitionView:
+        """Load, check permission and state, apply, audit: one transaction."""
+
+        def work(session: Session) -> RequisitionView:
+            row = self._load(session, actor, requisition_id)
+            self._may(session, actor, row, who)
+            workflow.check(row.status, target)
+            details = extra(session, row) if extra is not None else {}
+            previous = workflow.move(row, target, self.clock())
+            self._audit(session, actor, f"requisition.{target}", row, {"from": previous, "to": target, **details})
+            return self._view(session, row)
+
+        return self.database.run(work)
+
+    # --- figures, export, retention --------------------------------------------------------------
+
+    def stats(self, actor: Actor) -> Stats:
+        """Dashboard figures: counts by status, median/p90 times, per department, theme and month (coordinator)."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> Stats:
+            rows = session.execute(
+                select(RequisitionRow.status, RequisitionRow.department, RequisitionRow.themes, RequisitionRow.created_at,
+                       RequisitionRow.first_response_at, RequisitionRow.answered_at)
+            ).all()
+            return stats_module.compute(
+                stats_module.Facts(r[0], r[1], tuple(t for t in (r[2] or "").split("|") if t), r[3], r[4], r[5]) for r in rows
+            )
+
+        return self.database.run(work, readonly=True)
+
+    def export_rows(self, actor: Actor, **filters: Any) -> builtins.list[dict[str, str]]:
+        """All matching requisitions as string rows keyed by EXPORT_COLUMNS, safe to open in a spreadsheet."""
+        self._require_coordinator(actor)
+        sort = filters.pop("sort", "created")
+        page = self.list(actor, sort=sort, limit=1000, **filters)
+        views = builtins.list(page.items)
+        while len(views) < page.total:
+            views += self.list(actor, sort=sort, offset=len(views), limit=1000, **filters).items
+
+        def fmt(value: object) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, datetime):
+                return value.isoformat(timespec="seconds")
+            if isinstance(value, float):
+                return f"{value:.0f}" if value.is_integer() else f"{value:.4f}"
+            return str(value)
+
+        rows = []
+        for v in views:
+            values = {
+                "number": v.number, "status": v.status, "created_at": v.created_at, "department": v.department,
+                "themes": ", ".join(v.themes), "language": v.language, "question": v.question, "confidence": v.confidence,
+                "assignee": v.assignee_username, "first_response_at": v.first_response_at, "answered_at": v.answered_at,
+                "first_response_seconds": v.first_response_seconds, "answer_seconds": v.answer_seconds, "answer": v.answer,
+                "answered_by_role": v.answered_by_role, "sources": ", ".join(s.doc_id for s in v.sources),
+                "duplicate_of": v.duplicate_of_number, "reject_reason": v.reject_reason, "published_doc_id": v.published_doc_id,
+            }
+            rows.append({k: _spreadsheet_safe(fmt(values[k])) for k in EXPORT_COLUMNS})
+        return rows
+
+    def purge(self, older_than_days: int | None = None, actor: Actor | None = None) -> int:
+        """Anonymise the texts of finished requisitions past the retention period; returns how many were new."""
+        from bot.actors import SYSTEM
+
+        actor = actor or SYSTEM
+        self._require_coordinator(actor)
+        days = self.settings.retention_days if older_than_days is None else older_than_days
+        if days < 0:
+            raise InvalidInput("The retention period cannot be negative.")
+
+        def work(session: Session) -> int:
+            cutoff = self.clock() - timedelta(days=days)
+            rows = session.execute(
+                select(RequisitionRow).where(
+                    RequisitionRow.status.in_(workflow.FINAL_STATES),
+                    RequisitionRow.finished_at <= cutoff,
+                    RequisitionRow.purged_at.is_(None),
+                ).with_for_update()
+            ).scalars().all()
+            ids = {r.id for r in rows}
+            for row in rows:
+                row.question = ANONYMISED
+                row.context = ANONYMISED if row.context is not None else None
+                row.answer = ANONYMISED if row.answer is not None else None
+                row.info_request = ANONYMISED if row.info_request is not None else None
+                row.reject_reason = ANONYMISED if row.reject_reason is not None else None
+                row.embedding = None
+                row.purged_at = self.clock()
+            messages = 0
+            if ids:
+                for message in session.execute(select(OutboxRow)).scalars():
+                    if message.payload.get("requisition_id") in ids or message.payload.get("own_requisition_id") in ids:
+                        message.payload = {
+                            k: (ANONYMISED if k in ("question", "answer", "message", "reason") else v)
+                            for k, v in message.payload.items()
+                        }
+                        messages += 1
+            feedback = session.execute(
+                select(FeedbackRow).where(FeedbackRow.created_at <= cutoff, FeedbackRow.question != ANONYMISED)
+            ).scalars().all()
+            for entry in feedback:
+                entry.question = ANONYMISED
+            if rows or feedback:
+                audit.append(
+                    session, actor=actor_label(actor), action="retention.purge", subject="retention",
+                    details={"older_than_days": days, "requisitions": sorted(r.number or "" for r in rows),
+                             "outbox_messages": messages, "feedback": len(feedback)},
+                    at=self.clock(),
+                )
+            return len(rows)
+
+        return self.database.run(work)
+
+    # --- notifications and feedback --------------------------------------------------------------
+
+    async def deliver_pending(self, sender: Sender, *, channel: str | None = None, limit: int = 50) -> DeliveryReport:
+        """Send due notifications with `sender` (sync or async); failures are retried later with backoff."""
+        return await self.outbox.deliver(sender, channel=channel, limit=limit)
 
     def record_feedback(
         self, caseworker: Caseworker | None, channel: str, question: str, citations: Sequence[str], vote: str
-    ) -> tuple[str, ...]: ...
+    ) -> tuple[str, ...]:
+        """A thumbs up or down on an answer; returns the kinds of personal data removed from the question."""
+        if vote not in ("up", "down"):
+            raise InvalidInput("A vote is 'up' or 'down'.")
+        text, found = _clean_text(question, what="question", limit=self.settings.max_question_chars)
+        assert text is not None
 
-    def feedback_summary(self, actor: Actor) -> FeedbackSummary: ...
+        def work(session: Session) -> tuple[str, ...]:
+            session.add(FeedbackRow(channel=channel, caseworker_id=caseworker.id if caseworker else None, question=text,
+                                    citations=[str(c) for c in citations][:20], vote=vote, created_at=self.clock()))
+            return found
+
+        return self.database.run(work)
+
+    def feedback_summary(self, actor: Actor) -> FeedbackSummary:
+        """How many answers were voted up and down (coordinator)."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> FeedbackSummary:
+            counts = dict(session.execute(select(FeedbackRow.vote, func.count()).group_by(FeedbackRow.vote)).tuples().all())
+            return FeedbackSummary(up=counts.get("up", 0), down=counts.get("down", 0))
+
+        return self.database.run(work, readonly=True)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _require_coordinator(self, actor: Actor) -> None:
+        if not is_privileged(actor):
+            raise PermissionDenied("Only the task-force coordinator can do this.")
+
+    def _staff_row(self, session: Session, actor: Actor) -> StaffUserRow | None:
+        """The acting staff user's current row: refuses a deactivated user even with an old view."""
+        if not isinstance(actor, StaffUser):
+            return None
+        row = session.get(StaffUserRow, actor.id)
+        if row is None or not row.active:
+            raise PermissionDenied("This account is deactivated.")
+        return row
+
+    def _load(self, session: Session, actor: Actor, requisition_id: int, *, lock: bool = True) -> RequisitionRow:
+        row = session.get(RequisitionRow, requisition_id, with_for_update=lock)
+        if row is None:
+            raise NotFound(f"There is no requisition with id {requisition_id}.")
+        staff = self._staff_row(session, actor)
+        if isinstance(actor, Caseworker):
+            if row.caseworker_id != actor.id:
+                raise PermissionDenied("You can only see your own requisitions.")
+        elif staff is not None and staff.role != "coordinator" and row.assignee_id != staff.id:
+            raise PermissionDenied(f"{row.number} is not assigned to you.")
+        return row
+
+    def _may(self, session: Session, actor: Actor, row: RequisitionRow, who: str) -> None:
+        """Role check for one action on a row the actor can already see."""
+        if is_privileged(actor):
+            return
+        if isinstance(actor, Caseworker):
+            if who in ("owner", "assignee_or_owner"):
+                return
+            raise PermissionDenied("Only the task force can do this.")
+        if who in ("assignee", "assignee_or_owner"):
+            return  # _load already refused an adviser who is not the assignee
+        if who == "owner":
+            raise PermissionDenied("Only the caseworker who asked can reply to a request for information.")
+        raise PermissionDenied("Only the task-force coordinator can do this.")
+
+    def _audit(self, session: Session, actor: Actor, action: str, row: RequisitionRow, details: dict[str, Any]) -> None:
+        audit.append(session, actor=actor_label(actor), action=action, subject=f"requisition:{row.number}",
+                     details=details, at=self.clock())
+
+    def _payload(self, row: RequisitionRow, *, own: RequisitionRow | None = None, **more: Any) -> dict[str, Any]:
+        """A notification's content: what the caseworker needs to read it without asking again."""
+        asked = own or row
+        payload: dict[str, Any] = {
+            "requisition_id": row.id,
+            "number": asked.number,
+            "question": asked.question,
+        }
+        if own is not None:
+            payload["own_requisition_id"] = own.id
+            payload["answered_number"] = row.number
+        if row.answer is not None:
+            payload["answer"] = row.answer
+            payload["sources"] = builtins.list(row.sources or [])
+        payload.update(more)
+        return payload
+
+    def _view(self, session: Session, row: RequisitionRow) -> RequisitionView:
+        assignee = session.get(StaffUserRow, row.assignee_id) if row.assignee_id else None
+        original = session.get(RequisitionRow, row.duplicate_of) if row.duplicate_of else None
+        caseworker = session.get(CaseworkerRow, row.caseworker_id) if row.caseworker_id else None
+        return RequisitionView(
+            id=row.id,
+            number=row.number or "",
+            status=row.status,
+            question=row.question,
+            language=row.language,
+            department=row.department,
+            themes=tuple(t for t in (row.themes or "").split("|") if t),
+            candidates=tuple(Candidate(c["doc_id"], c.get("section", ""), c.get("chunk_id", ""), c.get("quote", ""),
+                                       float(c.get("score", 0.0))) for c in (row.candidates or [])),
+            confidence=row.confidence,
+            context=row.context,
+            caseworker_id=row.caseworker_id,
+            channel=caseworker.channel if caseworker else None,
+            assignee_id=row.assignee_id,
+            assignee_username=assignee.username if assignee else None,
+            info_request=row.info_request,
+            answer=row.answer,
+            answered_by_id=row.answered_by,
+            answered_by_role=row.answered_by_role,
+            sources=tuple(CitedSource(s["doc_id"], s.get("section", ""), s.get("quote", "")) for s in (row.sources or [])),
+            duplicate_of_id=row.duplicate_of,
+            duplicate_of_number=original.number if original else None,
+            reject_reason=row.reject_reason,
+            published_doc_id=row.published_doc_id,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            assigned_at=row.assigned_at,
+            started_at=row.started_at,
+            info_requested_at=row.info_requested_at,
+            info_provided_at=row.info_provided_at,
+            answered_at=row.answered_at,
+            closed_at=row.closed_at,
+            duplicate_at=row.duplicate_at,
+            rejected_at=row.rejected_at,
+            published_at=row.published_at,
+            first_response_at=row.first_response_at,
+            purged_at=row.purged_at,
+        )
