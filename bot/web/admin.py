@@ -1,0 +1,80 @@
+"""The coordinator's user management: staff accounts, caseworker invite codes, API tokens.
+
+A secret (one-time password, invite code, API token) is rendered once in the response to the POST that made
+it, never put in a URL or a log; the service keeps only its hash.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bot.errors import InvalidInput
+from bot.web.deps import Coordinator, CsrfChecked, ServicesDep
+from bot.web.schemas import Text
+from bot.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _page(request: Request, staff, services, status: int = 200, **extra: object) -> Response:  # noqa: ANN001
+    context = {
+        "users": services.accounts.list_users(staff),
+        "tokens": services.accounts.list_tokens(staff),
+    } | extra
+    return render(request, "users.html", context, status_code=status)
+
+
+@router.get("/dashboard/users")
+def users(request: Request, staff: Coordinator, services: ServicesDep) -> Response:
+    return _page(request, staff, services)
+
+
+@router.post("/dashboard/users", dependencies=[CsrfChecked])
+def add_user(
+    request: Request, staff: Coordinator, services: ServicesDep,
+    username: Annotated[Text(100, 1), Form()],  # type: ignore[valid-type]
+    role: Annotated[Literal["coordinator", "adviser"], Form()],
+) -> Response:
+    password = secrets.token_urlsafe(12)  # 16 characters, shown once; the user changes it at first sign-in
+    try:
+        services.accounts.create_user(staff, username.strip(), password, role)
+    except InvalidInput as exc:
+        return _page(request, staff, services, 422, error=str(exc))
+    return _page(request, staff, services, created_password=password, created_username=username.strip())
+
+
+@router.post("/dashboard/users/{user_id}/active", dependencies=[CsrfChecked])
+def set_active(
+    user_id: IdPath, staff: Coordinator, services: ServicesDep, active: Annotated[Literal["0", "1"], Form()]
+) -> Response:
+    services.accounts.set_active(staff, user_id, active == "1")
+    return RedirectResponse("/dashboard/users", status_code=303)
+
+
+@router.post("/dashboard/invites", dependencies=[CsrfChecked])
+def create_invite(
+    request: Request, staff: Coordinator, services: ServicesDep,
+    department: Annotated[Text(200, 1), Form()],  # type: ignore[valid-type]
+) -> Response:
+    invite = services.accounts.create_invite(staff, department.strip())
+    return _page(request, staff, services, invite=invite)
+
+
+@router.post("/dashboard/tokens", dependencies=[CsrfChecked])
+def create_token(
+    request: Request, staff: Coordinator, services: ServicesDep,
+    name: Annotated[Text(100, 1), Form()],  # type: ignore[valid-type]
+) -> Response:
+    issued = services.accounts.create_token(staff, name.strip())
+    return _page(request, staff, services, token_secret=issued.secret)
+
+
+@router.post("/dashboard/tokens/{token_id}/revoke", dependencies=[CsrfChecked])
+def revoke_token(token_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    services.accounts.revoke_token(staff, token_id)
+    return RedirectResponse("/dashboard/users", status_code=303)

@@ -1,0 +1,300 @@
+"""The task force's dashboard: the requisition list with filters, the detail page and its actions, CSV export.
+
+Every route names `Staff` or `Coordinator`; the service checks again that an adviser touches only what is
+assigned to them, so a forged URL or form gets 403 from the service even if a route were too generous.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.actors import StaffUser
+from bot.errors import InvalidInput
+from bot.requisitions import EXPORT_COLUMNS, CitedSource, RequisitionView
+from bot.requisitions.workflow import ALLOWED, OPEN_STATES, STATES
+from bot.web.deps import Coordinator, CsrfChecked, ServicesDep, Staff
+from bot.web.documents import quote_url
+from bot.web.schemas import Text
+from bot.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+SORTS = {"-created": "req.sort.newest", "created": "req.sort.oldest", "status": "req.sort.status"}
+AGES = (1, 7, 30)
+PAGE_SIZE = 50
+FormText = Annotated[Text(20_000, 1), Form()]  # type: ignore[valid-type]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's query string, parsed once and echoed back into the form and the export link."""
+
+    status: str = ""
+    department: str = ""
+    theme: str = ""
+    assignee: int | None = None
+    age: int | None = None
+    q: str = ""
+    sort: str = "-created"
+    offset: int = 0
+
+    def service_kwargs(self) -> dict:
+        return {
+            "status": (list(OPEN_STATES) if self.status == "open" else self.status) or None,
+            "department": self.department or None,
+            "theme": self.theme or None,
+            "assignee_id": self.assignee,
+            "older_than_days": float(self.age) if self.age else None,
+            "text": self.q or None,
+            "sort": self.sort,
+        }
+
+    def query(self, **changes: object) -> str:
+        from urllib.parse import urlencode
+
+        values = {
+            "status": self.status, "department": self.department, "theme": self.theme, "assignee": self.assignee,
+            "age": self.age, "q": self.q, "sort": self.sort, "offset": self.offset,
+        } | changes
+        return urlencode({k: v for k, v in values.items() if v not in (None, "", 0) or k == "sort"})
+
+
+def _filters(
+    status: Annotated[str, Query(max_length=20)] = "",
+    department: Annotated[Text(200), Query()] = "",  # type: ignore[valid-type]
+    theme: Annotated[Text(100), Query()] = "",  # type: ignore[valid-type]
+    assignee: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    age: Annotated[int | None, Query(ge=0, le=36_500)] = None,
+    q: Annotated[Text(500), Query()] = "",  # type: ignore[valid-type]
+    sort: Annotated[str, Query(max_length=20)] = "-created",
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Filters:
+    if status not in STATES and status != "open":
+        status = ""
+    if sort not in SORTS:
+        sort = "-created"
+    return Filters(status, department.strip(), theme.strip(), assignee, age or None, q.strip(), sort, offset)
+
+
+FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
+@router.get("/dashboard")
+def requisition_list(
+    request: Request, staff: Staff, services: ServicesDep, filters: FiltersDep
+) -> Response:
+    return _list_page(request, staff, services, filters)
+
+
+def _list_page(request: Request, staff: StaffUser, services, filters: Filters) -> Response:  # noqa: ANN001
+    page = services.requisitions.list(staff, **filters.service_kwargs(), offset=filters.offset, limit=PAGE_SIZE)
+    advisers = _advisers(services, staff)
+    return render(
+        request,
+        "requisitions.html",
+        {
+            "page": page, "filters": filters, "states": STATES, "sorts": SORTS, "ages": AGES,
+            "advisers": advisers, "page_size": PAGE_SIZE,
+        },
+    )
+
+
+@router.get("/dashboard/export.csv")
+def export_csv(request: Request, staff: Staff, services: ServicesDep, filters: FiltersDep) -> Response:
+    """The filtered requisitions as CSV; cells that a spreadsheet would run as a formula are defused."""
+    rows = services.requisitions.export_rows(staff, **filters.service_kwargs())
+    columns = list(EXPORT_COLUMNS) or (list(rows[0]) if rows else [])
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _defuse(str(v) if v is not None else "") for k, v in row.items()})
+    return Response(
+        "\ufeff" + buffer.getvalue(),  # a BOM, so Excel reads æøå as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="vejviser-rekvisitioner.csv"'},
+    )
+
+
+def _defuse(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _advisers(services, staff: StaffUser) -> list[StaffUser]:  # noqa: ANN001
+    if staff.role != "coordinator":
+        return []
+    return [u for u in services.accounts.list_users(staff) if u.role == "adviser" and u.active]
+
+
+# ---------------------------------------------------------------------------- detail and actions
+
+
+def allowed_actions(requisition: RequisitionView, staff: StaffUser) -> list[str]:
+    """The actions the current state and the user's role allow, in the order the page shows them."""
+    status = requisition.status
+    next_states = ALLOWED.get(status, ())
+    coordinator = staff.role == "coordinator"
+    mine = coordinator or requisition.assignee_id == staff.id
+    actions = []
+    if coordinator and status in OPEN_STATES:
+        actions.append("assign")
+    if mine and "in_progress" in next_states and status == "assigned":
+        actions.append("start")
+    if mine and status == "in_progress":
+        actions += ["answer", "request_info"]
+    if mine and "closed" in next_states:
+        actions.append("close")
+    if coordinator and "published" in next_states:
+        actions.append("publish")
+    if coordinator and "duplicate" in next_states:
+        actions.append("duplicate")
+    if coordinator and "rejected" in next_states:
+        actions.append("reject")
+    return actions
+
+
+def history(requisition: RequisitionView) -> list[tuple[object, str]]:
+    """The requisition's transitions in time order, from the timestamps the service keeps."""
+    stamps = [
+        (requisition.created_at, "status.new"),
+        (requisition.assigned_at, "status.assigned"),
+        (requisition.started_at, "status.in_progress"),
+        (requisition.info_requested_at, "status.needs_info"),
+        (requisition.info_provided_at, "chat.send_reply"),
+        (requisition.answered_at, "status.answered"),
+        (requisition.closed_at, "status.closed"),
+        (requisition.duplicate_at, "status.duplicate"),
+        (requisition.rejected_at, "status.rejected"),
+        (requisition.published_at, "status.published"),
+    ]
+    return sorted(((when, key) for when, key in stamps if when is not None), key=lambda item: item[0])
+
+
+@router.get("/dashboard/requisitions/{requisition_id}")
+def requisition_detail(
+    request: Request, requisition_id: IdPath, staff: Staff, services: ServicesDep,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    requisition = services.requisitions.get(staff, requisition_id)
+    documents = services.engine.documents
+    candidates = [
+        {"candidate": c, "url": quote_url(documents, c.doc_id, c.quote), "title": _title(documents, c.doc_id)}
+        for c in requisition.candidates
+    ]
+    sources = [
+        {"source": s, "url": quote_url(documents, s.doc_id, s.quote), "title": _title(documents, s.doc_id)}
+        for s in requisition.sources
+    ]
+    return render(
+        request,
+        "requisition.html",
+        {
+            "r": requisition,
+            "candidates": candidates,
+            "sources": sources,
+            "history": history(requisition),
+            "actions": allowed_actions(requisition, staff),
+            "advisers": _advisers(services, staff),
+            "documents": sorted(documents.values(), key=lambda d: d.doc_id),
+            "done": done == "1",
+        },
+    )
+
+
+def _title(documents, doc_id: str) -> str:  # noqa: ANN001
+    document = documents.get(doc_id)
+    return document.metadata.title if document else doc_id
+
+
+def _back(requisition_id: int) -> Response:
+    return RedirectResponse(f"/dashboard/requisitions/{requisition_id}?done=1", status_code=303)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/assign", dependencies=[CsrfChecked])
+def assign(
+    requisition_id: IdPath, staff: Coordinator, services: ServicesDep,
+    adviser_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:
+    services.requisitions.assign(staff, requisition_id, adviser_id)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/start", dependencies=[CsrfChecked])
+def start(requisition_id: IdPath, staff: Staff, services: ServicesDep) -> Response:
+    services.requisitions.start(staff, requisition_id)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/request_info", dependencies=[CsrfChecked])
+def request_info(requisition_id: IdPath, staff: Staff, services: ServicesDep, message: FormText) -> Response:
+    services.requisitions.ask_for_info(staff, requisition_id, message)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/answer", dependencies=[CsrfChecked])
+def answer(
+    request: Request, requisition_id: IdPath, staff: Staff, services: ServicesDep, text: FormText,
+    cite: Annotated[list[int], Form(max_length=20)] = [],  # noqa: B006 - FastAPI copies defaults
+    source_doc: Annotated[Text(200), Form()] = "",  # type: ignore[valid-type]
+    source_quote: Annotated[Text(5_000), Form()] = "",  # type: ignore[valid-type]
+) -> Response:
+    """Answer, citing some of the assistant's candidate passages and/or one verbatim quote from a document."""
+    requisition = services.requisitions.get(staff, requisition_id)
+    sources = [
+        CitedSource(doc_id=c.doc_id, section=c.section, quote=c.quote)
+        for i, c in enumerate(requisition.candidates) if i in set(cite)
+    ]
+    if source_doc.strip():
+        sources.append(_verbatim_source(services, source_doc.strip(), source_quote.strip()))
+    services.requisitions.answer(staff, requisition_id, text, sources)
+    return _back(requisition_id)
+
+
+def _verbatim_source(services, doc_id: str, quote: str) -> CitedSource:  # noqa: ANN001
+    """A quote the adviser adds must be copied from the document, so the answer stays a quotation."""
+    document = services.engine.documents.get(doc_id)
+    if document is None:
+        raise InvalidInput(f"There is no document '{doc_id}'; pick one from the list.")
+    if quote and " ".join(quote.split()) not in " ".join(document.text.split()):
+        raise InvalidInput("The quote is not in the document word for word; copy it from the document viewer.")
+    return CitedSource(doc_id=doc_id, section="", quote=quote)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/close", dependencies=[CsrfChecked])
+def close(requisition_id: IdPath, staff: Staff, services: ServicesDep) -> Response:
+    services.requisitions.close(staff, requisition_id)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/publish", dependencies=[CsrfChecked])
+async def publish(requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    await run_in_threadpool(services.requisitions.publish, requisition_id, staff)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/duplicate", dependencies=[CsrfChecked])
+def duplicate(
+    requisition_id: IdPath, staff: Coordinator, services: ServicesDep,
+    duplicate_of: Annotated[Text(20, 1), Form()],  # type: ignore[valid-type]
+) -> Response:
+    """The original is given by its number (R-00042) or id."""
+    original = duplicate_of.strip().upper()
+    if original.isdigit() and int(original) < 2**31:
+        original_id = int(original)
+    else:
+        original_id = services.requisitions.get_by_number(staff, original).id
+    services.requisitions.mark_duplicate(staff, requisition_id, original_id)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/reject", dependencies=[CsrfChecked])
+def reject(requisition_id: IdPath, staff: Coordinator, services: ServicesDep, reason: FormText) -> Response:
+    services.requisitions.reject(staff, requisition_id, reason)
+    return _back(requisition_id)

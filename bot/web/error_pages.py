@@ -1,0 +1,133 @@
+"""Domain errors become HTTP errors here and nowhere else: JSON for API clients, a page for browsers."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot import errors
+from bot.web.i18n import translate
+
+log = logging.getLogger(__name__)
+
+# Most specific first: the first matching class decides the status.
+STATUS_OF: tuple[tuple[type[errors.VejviserError], int], ...] = (
+    (errors.NotFound, 404),
+    (errors.PermissionDenied, 403),
+    (errors.InvalidTransition, 409),
+    (errors.InvalidQuestion, 422),
+    (errors.InvalidInput, 422),
+    (errors.IndexMissing, 503),
+    (errors.IndexMismatch, 503),
+    (errors.ModelMissing, 503),
+    (errors.ConfigurationError, 503),
+)
+
+
+class LoginRequired(Exception):
+    """Raised by a page dependency when nobody (or an expired session) is signed in; becomes a redirect."""
+
+    def __init__(self, next_path: str = "/", *, expired: bool = False) -> None:
+        super().__init__(next_path)
+        self.next_path, self.expired = next_path, expired
+
+
+class CsrfRejected(Exception):
+    """A state-changing form came without a valid, unspent token for this session."""
+
+
+class ApiAuthRequired(Exception):
+    """An API call without a valid bearer token."""
+
+
+def status_for(error: errors.VejviserError) -> int:
+    for kind, status in STATUS_OF:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api/", "/healthz", "/telegram/", "/openapi")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "text/html" not in accept and "application/json" in accept
+
+
+def error_response(request: Request, status: int, message: str | None = None, *, detail: object = None) -> Response:
+    """One place that shapes every error; the page says what the user can do, the JSON what went wrong."""
+    if wants_json(request):
+        return JSONResponse({"detail": detail if detail is not None else (message or HTTPStatus(status).phrase)}, status)
+    from bot.web.templating import render  # late: templating needs the session helpers
+
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers; an unexpected exception is logged with its traceback and shown as a polite 500."""
+
+    @app.exception_handler(errors.VejviserError)
+    async def domain_error(request: Request, exc: errors.VejviserError) -> Response:
+        status = status_for(exc)
+        if status >= 500:
+            log.error("service not ready: %s", exc)
+        return error_response(request, status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if wants_json(request):
+            problems = [
+                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                for e in exc.errors()
+            ]
+            return JSONResponse({"detail": problems}, 422)
+        return error_response(request, 422, translate("error.422", _language(request)))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        language = _language(request)
+        if wants_json(request):
+            response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+            return response
+        key = f"error.{exc.status_code}"
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail not in _PHRASES else None
+        return error_response(request, exc.status_code, message or translate(key, language))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        from urllib.parse import urlencode
+
+        query = {"next": exc.next_path} | ({"expired": "1"} if exc.expired else {})
+        return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
+        return error_response(request, 403, translate("error.csrf", _language(request)))
+
+    @app.exception_handler(ApiAuthRequired)
+    async def api_auth_required(request: Request, exc: ApiAuthRequired) -> Response:
+        return JSONResponse(
+            {"detail": "Send an API token as 'Authorization: Bearer <token>'; an admin creates tokens."},
+            401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(request, 500, translate("error.500", _language(request)))
+
+
+_PHRASES = {status.phrase for status in HTTPStatus}
+
+
+def _language(request: Request) -> str:
+    from bot.web.sessions import language_of
+
+    return language_of(request)

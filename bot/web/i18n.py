@@ -1,0 +1,293 @@
+"""The web interface's words in Danish (the default) and English; templates call `t("key")`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["da", "en"]
+LANGUAGES: tuple[Language, ...] = ("da", "en")
+DEFAULT_LANGUAGE: Language = "da"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # key: (Danish, English)
+    "app.name": ("Vejviser", "Vejviser"),
+    "app.tagline": (
+        "Svar fra integrationspolitikkens dokumenter, med kilder",
+        "Answers from the integration policy documents, with sources",
+    ),
+    "nav.requisitions": ("Rekvisitioner", "Requisitions"),
+    "nav.gaps": ("Videnshuller", "Gap map"),
+    "nav.eval": ("Evaluering", "Evaluation"),
+    "nav.users": ("Brugere", "Users"),
+    "nav.chat": ("Spørg", "Ask"),
+    "nav.documents": ("Dokumenter", "Documents"),
+    "nav.api": ("API", "API"),
+    "nav.logout": ("Log ud", "Sign out"),
+    "nav.login": ("Log ind", "Sign in"),
+    "nav.password": ("Skift adgangskode", "Change password"),
+    "nav.skip": ("Spring til indhold", "Skip to content"),
+    "lang.switch": ("English", "Dansk"),
+    "role.coordinator": ("koordinator", "coordinator"),
+    "role.adviser": ("rådgiver", "adviser"),
+    "role.caseworker": ("sagsbehandler", "caseworker"),
+    # Sign-in.
+    "login.title": ("Log ind", "Sign in"),
+    "login.username": ("Brugernavn", "Username"),
+    "login.password": ("Adgangskode", "Password"),
+    "login.submit": ("Log ind", "Sign in"),
+    "login.failed": ("Forkert brugernavn eller adgangskode.", "Wrong username or password."),
+    "login.limited": (
+        "For mange mislykkede forsøg. Vent {minutes} minut(ter) og prøv igen.",
+        "Too many failed attempts. Wait {minutes} minute(s) and try again.",
+    ),
+    "login.expired": ("Din session er udløbet. Log ind igen.", "Your session has expired. Please sign in again."),
+    "login.register_hint": (
+        "Sagsbehandler uden konto? Brug den invitationskode, du har fået af koordinatoren.",
+        "Caseworker without an account? Use the invite code you got from the coordinator.",
+    ),
+    "login.key": ("Din personlige login-nøgle", "Your personal sign-in key"),
+    "register.welcome": ("Velkommen til Vejviser", "Welcome to Vejviser"),
+    "register.key_intro": (
+        "Din konto er oprettet. Det her er din personlige login-nøgle. Den vises kun denne ene gang:",
+        "Your account has been created. This is your personal sign-in key. It is shown only this once:",
+    ),
+    "register.key_hint": (
+        "Gem nøglen i din adgangskodeboks. Du logger ind med den næste gang. Mister du den, "
+        "kan koordinatoren give dig en ny invitationskode.",
+        "Keep the key in your password manager; you sign in with it next time. If you lose it, "
+        "the coordinator can give you a new invite code.",
+    ),
+    "register.title": ("Opret konto med invitationskode", "Create an account with an invite code"),
+    "register.code": ("Invitationskode", "Invite code"),
+    "register.display_name": ("Navn", "Name"),
+    "register.submit": ("Opret konto", "Create account"),
+    "password.title": ("Skift adgangskode", "Change password"),
+    "password.current": ("Nuværende adgangskode", "Current password"),
+    "password.new": ("Ny adgangskode", "New password"),
+    "password.repeat": ("Gentag ny adgangskode", "Repeat new password"),
+    "password.rules": (
+        "Mindst 12 tegn. Almindelige adgangskoder afvises.",
+        "At least 12 characters. Common passwords are refused.",
+    ),
+    "password.must_change": (
+        "Du er logget ind med en engangsadgangskode. Vælg din egen, før du fortsætter.",
+        "You signed in with a one-time password. Choose your own before you continue.",
+    ),
+    "password.mismatch": ("De to nye adgangskoder er ikke ens.", "The two new passwords differ."),
+    "password.changed": ("Adgangskoden er skiftet.", "Your password has been changed."),
+    "password.submit": ("Skift adgangskode", "Change password"),
+    # Errors.
+    "error.title": ("Noget gik galt", "Something went wrong"),
+    "error.400": ("Forespørgslen kunne ikke læses.", "The request could not be read."),
+    "error.403": ("Du har ikke adgang til denne side eller handling.", "You may not see this page or do this."),
+    "error.404": ("Siden eller posten findes ikke.", "The page or record does not exist."),
+    "error.405": ("Metoden er ikke tilladt her.", "That method is not allowed here."),
+    "error.409": ("Handlingen passer ikke til sagens tilstand.", "The action does not fit the record's state."),
+    "error.413": ("Det sendte er for stort.", "What you sent is too large."),
+    "error.422": ("Det sendte er ikke gyldigt.", "What you sent is not valid."),
+    "error.429": ("For mange forsøg. Vent lidt.", "Too many attempts. Please wait."),
+    "error.500": ("Der opstod en fejl hos os. Prøv igen.", "Something went wrong on our side. Please try again."),
+    "error.503": ("Tjenesten er ikke klar endnu.", "The service is not ready yet."),
+    "error.csrf": (
+        "Formularen var for gammel eller allerede sendt. Siden er genindlæst; prøv igen.",
+        "The form was too old or already sent. The page has been reloaded; please try again.",
+    ),
+    "error.back": ("Tilbage til forsiden", "Back to the start page"),
+    # Requisitions.
+    "req.title": ("Rekvisitioner", "Requisitions"),
+    "req.number": ("Nr.", "No."),
+    "req.question": ("Spørgsmål", "Question"),
+    "req.status": ("Status", "Status"),
+    "req.department": ("Forvaltning", "Department"),
+    "req.theme": ("Tema", "Theme"),
+    "req.themes": ("Temaer", "Themes"),
+    "req.assignee": ("Tildelt", "Assignee"),
+    "req.unassigned": ("ikke tildelt", "unassigned"),
+    "req.waited": ("Ventet", "Waited"),
+    "req.created": ("Oprettet", "Created"),
+    "req.age": ("Alder", "Age"),
+    "req.search": ("Søg i tekst", "Search text"),
+    "req.sort": ("Sortér", "Sort"),
+    "req.filter": ("Filtrér", "Filter"),
+    "req.reset": ("Nulstil", "Reset"),
+    "req.any": ("alle", "any"),
+    "req.open": ("åbne", "open"),
+    "req.context": ("Uddybning fra sagsbehandleren", "Context from the caseworker"),
+    "req.cite_other": ("Citér et andet dokument (valgfrit)", "Cite another document (optional)"),
+    "req.cite_quote": ("Ordret citat fra dokumentet", "Verbatim quote from the document"),
+    "req.none": ("Ingen rekvisitioner passer til filtrene.", "No requisitions match the filters."),
+    "req.export": ("Eksportér CSV", "Export CSV"),
+    "req.count": ("{n} rekvisition(er)", "{n} requisition(s)"),
+    "req.sort.oldest": ("ældste først", "oldest first"),
+    "req.sort.newest": ("nyeste først", "newest first"),
+    "req.sort.waited": ("længst ventet", "waited longest"),
+    "req.sort.status": ("status", "status"),
+    "req.age.1": ("over 1 dag", "over 1 day"),
+    "req.age.7": ("over 7 dage", "over 7 days"),
+    "req.age.30": ("over 30 dage", "over 30 days"),
+    "req.asked_by": ("Spurgt af", "Asked by"),
+    "req.language": ("Sprog", "Language"),
+    "req.confidence": ("Sikkerhed ved rutning", "Confidence at routing"),
+    "req.candidates": ("Assistentens nærmeste passager", "The assistant's closest passages"),
+    "req.no_candidates": ("Assistenten fandt ingen passager.", "The assistant found no passages."),
+    "req.open_in_viewer": ("Vis i dokumentet", "Show in the document"),
+    "req.history": ("Historik", "History"),
+    "req.answer": ("Svar", "Answer"),
+    "req.answered_by": ("Besvaret af", "Answered by"),
+    "req.sources": ("Kilder i svaret", "Sources in the answer"),
+    "req.duplicate_of": ("Dublet af", "Duplicate of"),
+    "req.similar": ("Lignende åbne rekvisitioner", "Similar open requisitions"),
+    "req.actions": ("Handlinger", "Actions"),
+    "req.no_actions": ("Ingen handlinger er mulige i denne tilstand.", "No actions are possible in this state."),
+    "req.reason": ("Begrundelse", "Reason"),
+    "req.message": ("Besked til sagsbehandleren", "Message to the caseworker"),
+    "req.cite": ("Citér passager i svaret", "Cite passages in the answer"),
+    "req.back": ("Tilbage til listen", "Back to the list"),
+    "req.done": ("Gemt.", "Saved."),
+    "action.assign": ("Tildel", "Assign"),
+    "action.start": ("Påbegynd", "Start"),
+    "action.request_info": ("Bed om flere oplysninger", "Ask for more information"),
+    "action.answer": ("Send svar", "Send answer"),
+    "action.close": ("Luk", "Close"),
+    "action.duplicate": ("Markér som dublet", "Mark as duplicate"),
+    "action.reject": ("Afvis", "Reject"),
+    "action.publish": ("Udgiv som best practice", "Publish as best practice"),
+    "status.new": ("ny", "new"),
+    "status.assigned": ("tildelt", "assigned"),
+    "status.in_progress": ("i gang", "in progress"),
+    "status.needs_info": ("mangler oplysninger", "needs information"),
+    "status.answered": ("besvaret", "answered"),
+    "status.closed": ("lukket", "closed"),
+    "status.duplicate": ("dublet", "duplicate"),
+    "status.rejected": ("afvist", "rejected"),
+    "status.published": ("udgivet", "published"),
+    # Documents.
+    "doc.title": ("Dokumenter", "Documents"),
+    "doc.metadata": ("Om dokumentet", "About the document"),
+    "doc.date": ("Dato", "Date"),
+    "doc.type": ("Type", "Type"),
+    "doc.issuer": ("Afsender", "From"),
+    "doc.recipient": ("Modtager", "To"),
+    "doc.case_number": ("Sagsnr.", "Case no."),
+    "doc.document_number": ("Dok.nr.", "Document no."),
+    "doc.journal_number": ("J.nr.", "Journal no."),
+    "doc.signatory": ("Underskrevet af", "Signed by"),
+    "doc.source": ("Kildefil", "Source file"),
+    "doc.ocr": (
+        "Teksten er OCR-læst og automatisk rettet; enkelte tegn kan være forkerte.",
+        "The text was read by OCR and repaired automatically; some characters may be wrong.",
+    ),
+    "doc.jump": ("Gå til den citerede passage", "Go to the cited passage"),
+    "doc.bad_span": ("Den angivne passage findes ikke i dokumentet.", "The given passage is not in the document."),
+    # Chat.
+    "chat.title": ("Spørg Vejviser", "Ask Vejviser"),
+    "chat.intro": (
+        "Stil et spørgsmål om integrationsindsatsen. Svaret citerer dokumenterne ordret med kilder. "
+        "Kan dokumenterne ikke svare, kan du sende spørgsmålet til task forcen.",
+        "Ask a question about the integration effort. The answer quotes the documents verbatim with sources. "
+        "If the documents cannot answer, you can send the question to the task force.",
+    ),
+    "chat.placeholder": ("Skriv dit spørgsmål …", "Type your question …"),
+    "chat.ask": ("Spørg", "Ask"),
+    "chat.no_cpr": (
+        "Skriv ikke CPR-numre, telefonnumre eller e-mails. De fjernes automatisk.",
+        "Do not write CPR numbers, phone numbers or e-mails. They are removed automatically.",
+    ),
+    "chat.route": ("Send til task forcen", "Send to the task force"),
+    "chat.route_context": ("Evt. uddybning (valgfri)", "Extra context (optional)"),
+    "chat.routed": (
+        "Dit spørgsmål er sendt til task forcen som rekvisition nr. {number}. Du får svaret her.",
+        "Your question has been sent to the task force as requisition no. {number}. You will get the answer here.",
+    ),
+    "chat.helpful": ("Hjalp svaret?", "Did the answer help?"),
+    "chat.thanks": ("Tak for din tilbagemelding.", "Thank you for your feedback."),
+    "chat.sources": ("Kilder", "Sources"),
+    "chat.confidence": ("Sikkerhed", "Confidence"),
+    "chat.not_answered": (
+        "Dokumenterne svarer ikke på dette. Her er de nærmeste passager.",
+        "The documents do not answer this. Here are the closest passages.",
+    ),
+    "chat.redacted": (
+        "Personoplysninger ({kinds}) blev fjernet fra dit spørgsmål, før det blev brugt.",
+        "Personal data ({kinds}) was removed from your question before it was used.",
+    ),
+    "chat.my_requisitions": ("Mine rekvisitioner", "My requisitions"),
+    "chat.no_requisitions": ("Du har ingen rekvisitioner endnu.", "You have no requisitions yet."),
+    "chat.reply": ("Svar på spørgsmålet fra task forcen", "Reply to the task force's question"),
+    "chat.send_reply": ("Send oplysninger", "Send information"),
+    "chat.task_force_asks": ("Task forcen spørger", "The task force asks"),
+    "chat.task_force_answer": ("Svar fra task forcen", "Answer from the task force"),
+    # Gap map.
+    "gaps.title": ("Videnshuller", "Gap map"),
+    "gaps.intro": (
+        "Hvor politikken efterlader sagsbehandlerne uden svar: rekvisitioner, 👎-tilbagemeldinger og rutede "
+        "spørgsmål, grupperet efter den dokumentsektion de kom tættest på, efter tema og efter måned.",
+        "Where the policy leaves caseworkers without an answer: requisitions, 👎 feedback and routed questions, "
+        "grouped by the document section they came closest to, by theme and by month.",
+    ),
+    "gaps.by_section": ("Efter nærmeste dokumentsektion", "By closest document section"),
+    "gaps.by_theme": ("Efter tema", "By theme"),
+    "gaps.by_month": ("Efter måned", "By month"),
+    "gaps.empty": ("Ingen data endnu.", "No data yet."),
+    "gaps.requisitions": ("rekvisitioner", "requisitions"),
+    "gaps.negative": ("👎-tilbagemeldinger", "👎 feedback"),
+    "gaps.routed": ("rutede spørgsmål", "routed questions"),
+    "gaps.figures": ("Nøgletal", "Key figures"),
+    "gaps.first_response": ("Median tid til første svar", "Median time to first response"),
+    "gaps.to_answer": ("Median tid til svar", "Median time to answer"),
+    "gaps.open": ("Åbne rekvisitioner", "Open requisitions"),
+    # Eval.
+    "eval.title": ("Evaluering", "Evaluation"),
+    "eval.missing": (
+        "Der er ingen evalueringsrapport endnu. Kør `vejviser eval` for at lave eval/report/REPORT.md.",
+        "There is no evaluation report yet. Run `vejviser eval` to write eval/report/REPORT.md.",
+    ),
+    # Users.
+    "users.title": ("Brugere og adgang", "Users and access"),
+    "users.username": ("Brugernavn", "Username"),
+    "users.display_name": ("Navn", "Name"),
+    "users.role": ("Rolle", "Role"),
+    "users.department": ("Forvaltning", "Department"),
+    "users.add": ("Opret bruger", "Add user"),
+    "users.added": (
+        "Brugeren er oprettet. Engangsadgangskode (vises kun nu): {password}",
+        "The user has been created. One-time password (shown only now): {password}",
+    ),
+    "users.invite": ("Ny invitationskode til sagsbehandler", "New invite code for a caseworker"),
+    "users.invite_created": ("Invitationskode (vises kun nu): {code}", "Invite code (shown only now): {code}"),
+    "users.token": ("Nyt API-token", "New API token"),
+    "users.token_name": ("Formål", "Purpose"),
+    "users.token_created": ("API-token (vises kun nu): {token}", "API token (shown only now): {token}"),
+    "users.active": ("Aktiv", "Active"),
+    "users.deactivate": ("Deaktivér", "Deactivate"),
+    "users.activate": ("Aktivér", "Activate"),
+    "users.tokens": ("API-tokens", "API tokens"),
+    "users.revoked": ("tilbagekaldt", "revoked"),
+    "users.revoke": ("Tilbagekald", "Revoke"),
+    "users.create": ("Opret", "Create"),
+    # Misc.
+    "misc.yes": ("ja", "yes"),
+    "misc.no": ("nej", "no"),
+    "misc.days": ("{n} d", "{n} d"),
+    "misc.hours": ("{n} t", "{n} h"),
+    "misc.minutes": ("{n} min", "{n} min"),
+}
+
+
+def translate(key: str, language: str, /, **values: object) -> str:
+    """The text for `key` in `language`; an unknown key shows itself, so a gap is visible, not fatal."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if language == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+def pick_language(*candidates: str | None) -> Language:
+    """The first supported language among the candidates, else Danish."""
+    for candidate in candidates:
+        if candidate:
+            code = candidate.strip().lower()[:2]
+            if code in LANGUAGES:
+                return code  # type: ignore[return-value]
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,78 @@
+"""Jinja2 set-up for the server-rendered pages: autoescaping, the translation helper and per-form CSRF tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from bot.web.i18n import translate
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
+)
+
+
+def waited(since: datetime | None, until: datetime | None = None, *, language: str = "da") -> str:
+    """A short human duration such as '3 d 4 t', for the time a requisition has waited."""
+    if since is None:
+        return ""
+    end = until or datetime.now(UTC)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    minutes = max(0, int((end - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{translate('misc.days', language, n=days)} {translate('misc.hours', language, n=hours)}"
+    if hours:
+        return f"{translate('misc.hours', language, n=hours)} {translate('misc.minutes', language, n=minutes)}"
+    return translate("misc.minutes", language, n=minutes)
+
+
+def timestamp(value: datetime | str | None) -> str:
+    """ISO timestamps shown to the minute, in UTC, the way the audit log stores them."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates.env.filters["timestamp"] = timestamp
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with what every page needs: language, user, translation and CSRF helpers."""
+    from bot.web import sessions  # late: sessions needs the app state this module must not import
+
+    language = sessions.language_of(request)
+    page = sessions.page_context(request)
+
+    def t(key: str, **values: object) -> str:
+        return translate(key, language, **values)
+
+    base = {
+        "t": t,
+        "lang": language,
+        "csrf_token": page.csrf_token,
+        "user": page.user,
+        "waited": lambda since, until=None: waited(since, until, language=language),
+        "path": request.url.path,
+    }
+    response = templates.TemplateResponse(request, name, base | (context or {}), status_code=status_code)
+    return sessions.finish(request, response)
