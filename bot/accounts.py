@@ -134,11 +134,19 @@ def _token_view(row: ApiTokenRow) -> ApiToken:
 class AccountService:
     """Staff users, caseworkers, invites, API tokens and web sessions; see docs/SERVICE.md."""
 
-    def __init__(self, database: Database, settings: Settings, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.hasher = PasswordHasher()  # argon2id, the library's RFC 9106 defaults
+        # argon2id with the library's RFC 9106 defaults; tests pass a cheaper one.
+        self.hasher = password_hasher or PasswordHasher()
         self._dummy_hash: str | None = None
 
     # --- staff users -----------------------------------------------------------------------------
