@@ -648,7 +648,7 @@ class RequisitionService:
         self._require_coordinator(actor)
 
         def work(session: Session) -> FeedbackSummary:
-            counts = dict(session.execute(select(FeedbackRow.vote, func.count()).group_by(FeedbackRow.vote)).tuples().all())
+            counts = dict(session.execute(select(FeedbackRow.vote, func.count()).group_by(FeedbackRow.vote)).all())  # type: ignore[arg-type]
             return FeedbackSummary(up=counts.get("up", 0), down=counts.get("down", 0))
 
         return self.database.run(work, readonly=True)
