@@ -1,0 +1,14 @@
+"""Run the Telegram bot by long polling: `python -m bot.telegram` (the same as `vejviser telegram`)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.settings import Settings
+from bot.telegram.app import run_polling
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
+    sys.exit(run_polling(Settings()))

@@ -1,0 +1,100 @@
+"""The gates every update passes before a handler sees it: flood limit, private chats only, registered caseworkers.
+
+They run in handler groups before the conversation handlers and stop the update (`ApplicationHandlerStop`)
+when it must go no further. About people who are not registered nothing is stored but a counter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Chat, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationHandlerStop
+
+from bot.actors import SYSTEM
+from bot.telegram.conversation import BotContext
+from bot.telegram.ratelimit import Verdict
+from bot.telegram.texts import both
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+REFUSALS = "refusals"  # bot_data key of the one thing kept about strangers: how many were turned away
+
+
+async def limit_floods(update: Update, context: BotContext) -> None:
+    """Group -3: a user over the flood limit is told once to slow down; further messages are dropped."""
+    user = update.effective_user
+    if user is None:
+        raise ApplicationHandlerStop
+    verdict = context.limiter.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    log.info("flood limit: %s from a Telegram user", "warned" if verdict is Verdict.WARN else "dropped an update")
+    if verdict is Verdict.WARN:
+        await _tell(update, context, both("rate_limited"))
+    elif update.callback_query:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop
+
+
+async def private_chats_only(update: Update, context: BotContext) -> None:
+    """Group -2: in a group or channel the bot says it works in private chat, and does nothing else."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == Chat.PRIVATE:
+        return
+    if chat is not None and update.effective_message is not None:
+        await update.effective_message.reply_text(both("private_only"), parse_mode=ParseMode.HTML)
+    raise ApplicationHandlerStop
+
+
+async def registered_only(update: Update, context: BotContext) -> None:
+    """Group -1: find the caseworker (allowlisted users are registered on first contact); refuse anyone else.
+
+    `/start CODE` from a stranger passes, so the start handler can redeem the invite.
+    """
+    user = update.effective_user
+    assert user is not None  # limit_floods stopped updates without a user
+    accounts = context.services.accounts
+    caseworker = await asyncio.to_thread(accounts.get_caseworker, CHANNEL, str(user.id))
+    if caseworker is None and user.id in context.services.settings.telegram_allowlist:
+        caseworker = await asyncio.to_thread(
+            accounts.register_caseworker, SYSTEM, channel=CHANNEL, external_id=str(user.id),
+            display_name=user.full_name, department=context.services.settings.telegram_allowlist_department,
+        )
+        log.info("registered allowlisted Telegram user as caseworker %s", caseworker.id)
+    context.caseworker = caseworker
+    if caseworker is not None or _is_start_with_code(update):
+        return
+    refuse(context)
+    await _tell(update, context, both("refusal"))
+    raise ApplicationHandlerStop
+
+
+def refuse(context: BotContext) -> int:
+    """Count one refusal of a stranger; the count is all that is kept about them."""
+    context.bot_data[REFUSALS] = context.bot_data.get(REFUSALS, 0) + 1
+    log.info("refused an unregistered Telegram user (%d refusals since start)", context.bot_data[REFUSALS])
+    return context.bot_data[REFUSALS]
+
+
+def _is_start_with_code(update: Update) -> bool:
+    message = update.message
+    if message is None or not message.text:
+        return False
+    words = message.text.split()
+    return len(words) == 2 and words[0].split("@")[0] == "/start"
+
+
+async def _tell(update: Update, context: BotContext, html: str) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, html, parse_mode=ParseMode.HTML)
+
+
+def language_of(context: BotContext) -> str:
+    """The caseworker's chosen language, Danish for strangers."""
+    return context.caseworker.language if context.caseworker is not None else "da"
+
