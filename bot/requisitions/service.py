@@ -360,7 +360,7 @@ class RequisitionService:
                 action = "requisition.reassign"
             else:
                 workflow.move(row, workflow.ASSIGNED, self.clock())
-                action = "requisition.assign"
+                action = "requisition.assigned"
             before = row.assignee_id
             row.assignee_id = adviser.id
             self._audit(session, actor, action, row, {"from": previous, "to": row.status, "assignee": adviser.username, "previous_assignee": before})
