@@ -23,6 +23,7 @@ MESSAGE_LIMIT = 4096
 EXTRA_CITATIONS = 2  # passages shown under an answer besides the one quoted
 CLOSEST_CITATIONS = 3  # passages shown when the documents do not answer
 _NUMBER = re.compile(r"\bR-\d+\b")
+_MIN_PIECE = 300  # a long block starts in the current message only if this much room is left
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ")
 
 Style = Literal["plain", "bold", "italic", "quote", "expandable", "html"]
@@ -76,7 +77,11 @@ def reply_language(preferred: str, written: str | None = None) -> Language:
 
 
 def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> tuple[str, ...]:
-    """Join blocks into as few messages as fit `limit`; a block too long for one message is split cleanly."""
+    """Join blocks into as few messages as fit `limit`; a block too long for one message is split cleanly.
+
+    A block that fits a message is never split; one that does not starts in the current message, so a
+    heading stays with the beginning of its quote.
+    """
     chunks: list[str] = []
     current = ""
     for block in blocks:
@@ -85,13 +90,17 @@ def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> tuple[str, ...]
         if telegram_length(joined) <= limit:
             current = joined
             continue
-        if current:
-            chunks.append(current)
-            current = ""
         if telegram_length(rendered) <= limit:
+            chunks.append(current)
             current = rendered
             continue
-        pieces = _split_block(block, limit)
+        room = limit - telegram_length(current) - 1 if current else limit
+        if current and room < _MIN_PIECE:
+            chunks.append(current)
+            current, room = "", limit
+        pieces = _split_block(block, first=room, rest=limit)
+        if current:
+            pieces[0] = f"{current}\n{pieces[0]}"
         chunks.extend(pieces[:-1])
         current = pieces[-1]
     if current:
@@ -99,15 +108,15 @@ def pack(blocks: Iterable[Block], limit: int = MESSAGE_LIMIT) -> tuple[str, ...]
     return tuple(chunks)
 
 
-def _split_block(block: Block, limit: int) -> list[str]:
+def _split_block(block: Block, *, first: int, rest: int) -> list[str]:
     if block.style == "html":
         raise ValueError("catalogue HTML blocks must fit one message")
     opening, closing = _TAGS[block.style]
-    budget = limit - telegram_length(opening + closing)
+    overhead = telegram_length(opening + closing)
     pieces: list[str] = []
-    rest = block.text
-    while rest:
-        head, rest = _cut(rest, budget)
+    remaining = block.text
+    while remaining:
+        head, remaining = _cut(remaining, (rest if pieces else first) - overhead)
         pieces.append(f"{opening}{escape(head)}{closing}")
     return pieces
 

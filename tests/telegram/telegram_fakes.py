@@ -85,7 +85,7 @@ class RecordingRequest(BaseRequest):
             message = {"message_id": message_id, "from": BOT_USER, "date": int(time.time()),
                        "chat": {"id": chat_id, "type": "private", "first_name": "Anna"},
                        "text": _TAG.sub("", params.get("text", ""))}
-            if params.get("reply_markup"):
+            if (params.get("reply_markup") or {}).get("inline_keyboard"):  # Telegram echoes only inline keyboards
                 message["reply_markup"] = params["reply_markup"]
             return message
         return True
@@ -147,18 +147,19 @@ class Person:
         update["edited_message"] = {**update.pop("message"), "edit_date": int(time.time())}
         return update
 
-    def press(self, data: str, on: Call) -> dict[str, Any]:
+    def press(self, data: str, on: Call | dict[str, Any]) -> dict[str, Any]:
         """A `callback_query`: the user pressed the button carrying `data` under the bot's message `on`."""
+        message = bot_message(on, self.user_id) if isinstance(on, Call) else on
         return {"update_id": next(self._update_ids), "callback_query": {
             "id": str(next(self._message_ids)), "from": self.user, "chat_instance": "ci-1", "data": data,
-            "message": bot_message(on, self.user_id)}}
+            "message": message}}
 
 
 def bot_message(call: Call, chat_id: int) -> dict[str, Any]:
     """The Message a recorded sendMessage produced, as it appears inside later updates."""
     message = {"message_id": call.result["message_id"], "from": BOT_USER, "date": int(time.time()),
                "chat": {"id": chat_id, "first_name": "Anna", "type": "private"}, "text": _TAG.sub("", call.text)}
-    if call.markup:
+    if (call.markup or {}).get("inline_keyboard"):
         message["reply_markup"] = call.markup
     return message
 
