@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from telegram.ext import Application
 
 from bot.accounts import AccountService
@@ -52,13 +53,20 @@ def settings(engine_settings: Settings, tmp_path: Path) -> Settings:
     return engine_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'vejviser.sqlite3'}"})
 
 
-@pytest.fixture
-def services(settings: Settings, engine: AnswerEngine) -> Iterator[Services]:
-    """The real requisition and account services over a fresh SQLite database, sharing the session's engine."""
+def open_services(settings: Settings, engine: AnswerEngine) -> Services:
+    """The real requisition and account services over `settings.database_url`, sharing an already loaded engine."""
     database = Database(settings.resolved_database_url)
     database.migrate()
+    accounts = AccountService(database, settings)
+    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # argon2id, cheap for tests
     requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine)
-    services = Services(settings, engine, requisitions, AccountService(database, settings), database)
+    return Services(settings, engine, requisitions, accounts, database)
+
+
+@pytest.fixture
+def services(settings: Settings, engine: AnswerEngine) -> Iterator[Services]:
+    """Fresh services over a new SQLite file for each test."""
+    services = open_services(settings, engine)
     yield services
     services.close()
 
