@@ -11,6 +11,7 @@ from bot.web import schemas
 from bot.web.deps import ApiActor, ServicesDep
 
 ERRORS = {
+    400: {"description": "An unreadable request (e.g. an invalid Content-Length header)."},
     401: {"description": "No or unknown API token."},
     403: {"description": "The token may not do this."},
     404: {"description": "No such requisition (or caseworker, adviser)."},
@@ -18,10 +19,10 @@ ERRORS = {
     413: {"description": "The request body is too large."},
     422: {"description": "Malformed JSON, a missing or wrong field, or an unusable question."},
 }
-PUBLIC_ERRORS = {k: v for k, v in ERRORS.items() if k in (413, 422)}
 
 router = APIRouter(tags=["api"])
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The requisition's id.")]
+State = Literal["new", "assigned", "in_progress", "needs_info", "answered", "closed", "duplicate", "rejected", "published"]
 Sort = Literal["created", "-created", "updated", "-updated", "number", "-number", "status"]
 
 
@@ -43,7 +44,7 @@ async def ask(body: schemas.AskRequest, services: ServicesDep, actor: ApiActor) 
 def list_requisitions(
     services: ServicesDep,
     actor: ApiActor,
-    status: Annotated[list[schemas.Text(40, 1)] | None, Query(max_length=10)] = None,  # type: ignore[valid-type]
+    status: Annotated[list[State] | None, Query(max_length=10)] = None,
     department: Annotated[schemas.Text(200) | None, Query()] = None,  # type: ignore[valid-type]
     theme: Annotated[schemas.Text(100) | None, Query()] = None,  # type: ignore[valid-type]
     assignee_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,

@@ -92,9 +92,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         language = _language(request)
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's word for a body it cannot decode (bad JSON bytes, wrong multipart): malformed input, 422.
+            exc = StarletteHTTPException(422, "The body could not be parsed: send JSON with Content-Type: application/json.")
         if wants_json(request):
-            response = JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-            return response
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         key = f"error.{exc.status_code}"
         message = exc.detail if isinstance(exc.detail, str) and exc.detail not in _PHRASES else None
         return error_response(request, exc.status_code, message or translate(key, language))

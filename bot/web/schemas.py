@@ -10,6 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from bot.requisitions.views import Candidate, CitedSource
 
 
+NO_NUL = r"^[^\x00]*$"  # in the spec too, so API clients (and schemathesis) know NUL is refused
+
+
 def _storable(value: str) -> str:
     """Text every database can store: no NUL characters, no lone surrogates (they are not UTF-8)."""
     if "\x00" in value:
@@ -23,7 +26,9 @@ def _storable(value: str) -> str:
 
 def Text(max_length: int, min_length: int = 0):  # noqa: N802 - reads as a type in annotations
     return Annotated[
-        str, StringConstraints(min_length=min_length, max_length=max_length), AfterValidator(_storable)
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL),
+        AfterValidator(_storable),
     ]
 
 
