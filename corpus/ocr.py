@@ -109,6 +109,7 @@ _DANISH_WORD = re.compile(r"[a-zæøåéü]+")
 # A token: a run of letters, digits and the OCR's stand-ins & and @.
 _TOKEN = re.compile(r"[^\W_]+(?:[&@][^\W_]*)*|[&@][^\W_]+(?:[&@][^\W_]*)*")
 _WORD = re.compile(r"[^\W\d_]+")  # vocabulary words: letters only
+_WORD_OR_LOOKALIKE = re.compile(r"(?:[^\W\d_]|[&@48])+")  # a word as the OCR printed it
 _SKIP = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+", re.UNICODE)  # e-mail, URLs
 _YEAR_GLUED = re.compile(r"1((?:19|20)\d\d)")
 _END = "$"
@@ -170,11 +171,29 @@ class Speller:
             self._insert(suffix, "-" + suffix)
         for prefix in _BOUND_PREFIXES:
             self._insert(prefix, prefix + "-")
+        self._roots: tuple[dict, ...] = (self._trie,)
         self._by_first: dict[str, list[tuple[str, str, float]]] = {}
         for observed, letter, cost in CONFUSIONS:
             self._by_first.setdefault(observed[0], []).append((observed, letter, cost))
         self._cache: dict[tuple[str, bool], tuple[Edit, ...] | None] = {}
         self._lock = threading.Lock()
+
+    def with_words(self, words: Iterable[str]) -> Speller:
+        """A speller that also knows `words` (as words of the clean documents), sharing this one's word list."""
+        extra = {w for w in words if _DANISH_WORD.fullmatch(w) and w not in self._zipf}
+        if not extra:
+            return self
+        child = object.__new__(Speller)
+        child.__dict__.update(self.__dict__)
+        child._zipf = dict(self._zipf)
+        child._trie = {}
+        for word in extra:
+            child._zipf[word] = self.weights.vocabulary_floor + self.weights.vocabulary_bonus
+            child._insert(word, word)
+        child._roots = self._roots + (child._trie,)
+        child._cache = {}
+        child._lock = threading.Lock()
+        return child
 
     def _insert(self, spelling: str, entry: str) -> None:
         node = self._trie
@@ -258,7 +277,7 @@ class Speller:
     def _walk(self, observed: str, start: int, confusions: bool) -> list[tuple[int, str, float, tuple[Edit, ...]]]:
         """Entries readable from `observed[start:]`: (end, entry, log10 likelihood of misreadings, edits)."""
         found = []
-        stack: list[tuple[dict, int, float, tuple[Edit, ...]]] = [(self._trie, start, 0.0, ())]
+        stack: list[tuple[dict, int, float, tuple[Edit, ...]]] = [(root, start, 0.0, ()) for root in self._roots]
         length = len(observed)
         limit = self.weights.max_word_cost
         while stack:
@@ -529,41 +548,99 @@ def repair(text: str, vocabulary: Counter[str] | None = None, *, speller: Spelle
     """`text` with OCR look-alikes replaced by the Danish letters they stand for, and a map back.
 
     `vocabulary` is a Counter of words of clean documents (`vocabulary_from`); they are preferred
-    readings. Words that read fine, numbers, e-mail addresses and URLs are left as they are.
+    readings. Words that read fine, numbers, e-mail addresses and URLs are left as they are; a word
+    hyphenated across a line break (`rad-⏎givning`) is read whole, and only its letters change.
+
+    Two passes: a word the word list lacks that the first pass rebuilt from two or more different
+    misspellings (`bydelsmodre`, `Bydelsmedre` → `bydelsmødre`) is a word of this document, and the
+    second pass knows it (so `bydelsmadre`, a rarer misreading, is repaired too).
     """
     speller = speller or speller_for(vocabulary)
+    replacements = _replacements(text, speller)
+    learned = _learned_words(text, replacements, speller)
+    if learned:
+        replacements = _replacements(text, speller.with_words(learned))
     builder = TextBuilder()
     position = 0
-    spans = _tokens(text)
-    for index, (start, end) in enumerate(spans):
-        token = text[start:end]
-        if token == "1" and _is_lone_i(text, spans, index):
-            builder.copy(text, position, start)
-            builder.emit("i", start, end)
-            position = end
-            continue
-        if token.isdigit():
-            if _is_glued_year(text, spans, index):
-                builder.copy(text, position, start)
-                builder.emit("i ", start, start + 1)
-                builder.copy(text, start + 1, end)
-                position = end
-            continue
-        if not _is_word(token) or _is_acronym(token):
-            continue
-        edits = speller.correction(token, name=_is_name(text, start, token))
-        if not edits:
-            continue
+    for start, end, new in replacements:
         builder.copy(text, position, start)
-        cursor = 0
-        for edit in sorted(edits, key=lambda e: e.start):
-            builder.copy(text, start + cursor, start + edit.start)
-            builder.emit(_case_like(edit.letter, token, edit.start, edit.end), start + edit.start, start + edit.end)
-            cursor = edit.end
-        builder.copy(text, start + cursor, end)
+        builder.emit(new, start, end)
         position = end
     builder.copy(text, position, len(text))
     return builder.build(len(text))
+
+
+def _learned_words(text: str, replacements: list[tuple[int, int, str]], speller: Speller) -> set[str]:
+    """Repaired words the word list lacks, each rebuilt from at least two different misspellings."""
+    spellings: dict[str, set[str]] = {}
+    changes = iter(replacements)
+    change = next(changes, None)
+    for match in _WORD_OR_LOOKALIKE.finditer(text):
+        start, end = match.span()
+        pieces, position = [], start
+        while change is not None and change[0] < end:
+            if change[0] >= start:
+                pieces.append(text[position:change[0]] + change[2])
+                position = change[1]
+            change = next(changes, None)
+        if position == start:
+            continue  # unchanged
+        word = ("".join(pieces) + text[position:end]).lower()
+        if not speller.known(word):
+            spellings.setdefault(word, set()).add(match.group().lower())
+    return {word for word, seen in spellings.items() if len(seen) >= 2}
+
+
+def _replacements(text: str, speller: Speller) -> list[tuple[int, int, str]]:
+    """(start, end, new text) of every change the repair makes to `text`, in order."""
+    replacements: list[tuple[int, int, str]] = []
+    spans = _tokens(text)
+    joined_with_previous = False
+    for index, (start, end) in enumerate(spans):
+        if joined_with_previous:
+            joined_with_previous = False
+            continue
+        token = text[start:end]
+        if token == "1" and _is_lone_i(text, spans, index):
+            replacements.append((start, end, "i"))
+            continue
+        if token.isdigit():
+            if _is_glued_year(text, spans, index):
+                replacements.append((start, start + 1, "i "))
+            continue
+        if not _is_word(token) or _is_acronym(token):
+            continue
+        name = _is_name(text, start, token)
+        broken = _broken_word(text, spans, index)
+        if broken is not None:
+            following_start, following_end = spans[index + 1]
+            whole = token + text[following_start:following_end]
+            edits = speller.correction(whole, name=name)
+            if (edits or speller.parses(whole)) and not any(e.start < len(token) < e.end for e in edits or ()):
+                for edit in edits or ():
+                    base = start if edit.start < len(token) else following_start - len(token)
+                    letter = _case_like(edit.letter, whole, edit.start, edit.end)
+                    replacements.append((base + edit.start, base + edit.end, letter))
+                joined_with_previous = True
+                continue
+        for edit in speller.correction(token, name=name) or ():
+            replacements.append((start + edit.start, start + edit.end, _case_like(edit.letter, token, edit.start, edit.end)))
+    return replacements
+
+
+def _broken_word(text: str, spans: list[tuple[int, int]], index: int) -> int | None:
+    """If the word at spans[index] is hyphenated at a line end and goes on in lower case on the next
+    line (`rad-⏎givning`), the index of its continuation; else None."""
+    if index + 1 >= len(spans):
+        return None
+    end = spans[index][1]
+    following_start, following_end = spans[index + 1]
+    following = text[following_start:following_end]
+    if not re.fullmatch(r"-[ \t]*\r?\n[ \t]*", text[end:following_start]):
+        return None
+    if not (_is_word(following) and following[0].islower()):
+        return None
+    return index + 1
 
 
 # -- detection ---------------------------------------------------------------------------------

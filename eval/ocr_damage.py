@@ -1,14 +1,16 @@
 """Damages clean Danish text the way the OCR of document 003 did, to measure `corpus.ocr.repair`.
 
 The rates below were counted in document 003 (the OCR'd annex) after repair, by mapping every æ, ø and å
-of the repaired text back to what the OCR had printed (`eval.ocr_check --observe` recounts them):
+of the repaired text back to what the OCR had printed (`python -m eval.ocr_check --observe` recounts):
 
 - every æ, ø and å of that file was misread: none survived;
-- å (104 seen): `a` 67 %, `d` 13 %, `é` 12 %, `aé` 3 %, `i` 2 %, `&`, `4`, `8` 1 % each;
-- æ (72 seen): `a` 31 %, `e` 29 %, `ae` 22 %, `ee` 10 %, `ea` 3 %, `z` 3 %, `zx` 1 %, `&` 1 %;
-- ø (70 seen): `e` 49 %, `o` 37 %, `g` 6 %, `a` 4 %, `@` 3 %, `ea` 1 %;
-- capitals: `Ø` as `@` (`K@BENHAVNS`, `@konomiforvaltningen`), `Å` as `&` (`P&`);
-- the word `i` was printed `1` 15 times out of 55 (27 %), once glued to a year (`12008` = `i 2008`).
+- å (104 seen): `a` 70, `d` 14, `é` 12, `aé` 3, `i` 2, `&`, `4`, `8` 1 each;
+- æ (79 seen): `a` 27, `e` 21, `ae` 17, `ee` 8, `ea` 2, `z` 2, `&` 1, `zx` 1;
+- ø (75 seen): `e` 41, `o` 27, `g` 4, `a` 2, `ea` 1;
+- capitals: `Ø` as `@` (2 of 2: `K@BENHAVNS`, `@konomiforvaltningen`); no capital Æ or Å was seen, for
+  them the lower-case look-alikes are used in capitals;
+- the word `i` was printed `1` 16 times out of 56, once glued to the year after it (`12008` = `i 2008`,
+  of the 2 `i` before a year).
 """
 
 from __future__ import annotations
@@ -16,19 +18,17 @@ from __future__ import annotations
 import random
 import re
 
-# letter -> [(look-alike, weight)], weights in per cent as counted in 003
+# letter -> [(look-alike, weight)], weights as counted in 003
 LOOKALIKES: dict[str, list[tuple[str, float]]] = {
-    "å": [("a", 70), ("d", 14), ("é", 12), ("aé", 3), ("i", 2), ("4", 1), ("8", 1)],
-    "æ": [("a", 22), ("e", 21), ("ae", 16), ("ee", 7), ("ea", 2), ("z", 2), ("zx", 1), ("&", 1)],
-    "ø": [("e", 34), ("o", 26), ("g", 4), ("a", 3), ("ea", 1)],
-    # capitals: 003 printed Ø as @ (2 of 2: K@BENHAVNS, @konomiforvaltningen) and Å as & (1 of 1: P&);
-    # it has no capital Æ, for which the lower-case look-alikes are used, in capitals
-    "Å": [("&", 1)],
-    "Ø": [("@", 1)],
-    "Æ": [("A", 22), ("E", 21), ("AE", 16), ("EE", 7), ("EA", 2), ("Z", 2), ("ZX", 1), ("&", 1)],
+    "å": [("a", 70), ("d", 14), ("é", 12), ("aé", 3), ("i", 2), ("&", 1), ("4", 1), ("8", 1)],
+    "æ": [("a", 27), ("e", 21), ("ae", 17), ("ee", 8), ("ea", 2), ("z", 2), ("&", 1), ("zx", 1)],
+    "ø": [("e", 41), ("o", 27), ("g", 4), ("a", 2), ("ea", 1)],
+    "Ø": [("@", 2)],
 }
-ONE_FOR_I = 15 / 55  # share of the words `i` printed as `1`
-GLUED_YEAR = 0.5  # share of those `1`s before a year that lost the space (`12008`)
+for _letter in "åæ":  # capitals not seen in 003: the lower-case look-alikes, in capitals
+    LOOKALIKES[_letter.upper()] = [(seen.upper(), weight) for seen, weight in LOOKALIKES[_letter]]
+ONE_FOR_I = 16 / 56  # share of the words `i` printed as `1`
+GLUED_YEAR = 1 / 2  # share of the `i`s before a year whose `1` lost the space (`12008`)
 DEFAULT_RATE = 1.0  # in 003 every word with æ, ø or å was misread
 
 _WORD = re.compile(r"[^\W\d_]+")
