@@ -163,6 +163,10 @@ class Database:
             connection.rollback()
         return problems
 
+    def after_fork(self) -> None:
+        """Call in a forked child: forget the parent's pooled connections (without closing them under it)."""
+        self.engine.dispose(close=False)
+
     def close(self) -> None:
         """Release every pooled connection; safe to call twice."""
         self.engine.dispose()

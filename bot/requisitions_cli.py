@@ -1,0 +1,318 @@
+"""Operator commands over the requisition and account services: `vejviser requisitions|invite|user|audit ...`.
+
+    vejviser requisitions list --status new
+    vejviser requisitions show R-00042
+    vejviser requisitions assign R-00042 raadgiver1
+    vejviser requisitions answer R-00042 --text "..." --source 003_50b667e36c3bac22 --as raadgiver1
+    vejviser requisitions close|reject|purge ...
+    vejviser invite create --department SOF
+    echo "$PASSWORD" | vejviser user add anna --role adviser --password-stdin
+    vejviser audit verify
+
+Exit codes: 0 done, 1 a domain error (the message says what to do), 2 bad input; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.actors import Actor, SystemActor
+from bot.errors import InvalidInput, InvalidQuestion, NotFound, VejviserError
+from bot.requisitions.workflow import STATES
+from bot.settings import Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+CLI_ACTOR = SystemActor("cli")
+
+SettingsFactory = Callable[[], Settings]
+Handler = Callable[[argparse.Namespace, Settings | None], int]
+
+
+def register(subparsers: Any, settings_factory: SettingsFactory | None = None) -> None:
+    """Add the `requisitions`, `invite`, `user` and `audit` commands to a `vejviser` argparse parser.
+
+    Each sets `handler(args, settings)`; when the caller passes no settings, `settings_factory()` (or
+    `Settings()`) is used.
+    """
+    factory = settings_factory or Settings
+
+    def add(parser: argparse.ArgumentParser, handler: Callable[..., int]) -> None:
+        parser.set_defaults(handler=_guarded(handler, factory))
+
+    requisitions = subparsers.add_parser("requisitions", help="questions routed to the task force").add_subparsers(metavar="ACTION")
+
+    listing = requisitions.add_parser("list", help="list requisitions, newest first")
+    listing.add_argument("--status", action="append", choices=STATES, help="repeat for several")
+    listing.add_argument("--department")
+    listing.add_argument("--theme")
+    listing.add_argument("--assignee", metavar="USERNAME")
+    listing.add_argument("--older-than-days", type=float, metavar="N")
+    listing.add_argument("--text", help="search number, question, context and answer")
+    listing.add_argument("--sort", default="-created", help="created, updated, number or status; '-' for descending")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--offset", type=int, default=0)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    add(listing, _list)
+
+    show = requisitions.add_parser("show", help="one requisition in full")
+    show.add_argument("requisition", help="number (R-00042) or id")
+    show.add_argument("--json", action="store_true")
+    add(show, _show)
+
+    assign = requisitions.add_parser("assign", help="give a requisition to an adviser")
+    assign.add_argument("requisition")
+    assign.add_argument("adviser", metavar="USERNAME")
+    add(assign, _assign)
+
+    answer = requisitions.add_parser("answer", help="answer a requisition (starts it first if it is only assigned)")
+    answer.add_argument("requisition")
+    text = answer.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", help="the answer")
+    text.add_argument("--text-stdin", action="store_true", help="read the answer from standard input")
+    answer.add_argument("--source", action="append", default=[], metavar="DOC_ID[#SECTION]", help="a cited source; repeat")
+    answer.add_argument("--as", dest="as_user", metavar="USERNAME", help="answer as this adviser (default: the operator)")
+    add(answer, _answer)
+
+    close = requisitions.add_parser("close", help="close an answered requisition")
+    close.add_argument("requisition")
+    add(close, _close)
+
+    reject = requisitions.add_parser("reject", help="reject a new or assigned requisition, with a reason")
+    reject.add_argument("requisition")
+    reject.add_argument("--reason", required=True)
+    add(reject, _reject)
+
+    purge = requisitions.add_parser("purge", help="anonymise finished requisitions past the retention period")
+    purge.add_argument("--older-than-days", type=int, metavar="N", help="default: VEJVISER_RETENTION_DAYS")
+    add(purge, _purge)
+
+    invite = subparsers.add_parser("invite", help="invite codes for caseworkers").add_subparsers(metavar="ACTION")
+    create = invite.add_parser("create", help="a one-use code registering a caseworker in a department")
+    create.add_argument("--department", required=True)
+    create.add_argument("--valid-days", type=int)
+    add(create, _invite_create)
+
+    user = subparsers.add_parser("user", help="task-force accounts").add_subparsers(metavar="ACTION")
+    user_add = user.add_parser("add", help="add a coordinator or adviser (password prompted, or --password-stdin)")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=["coordinator", "adviser"])
+    user_add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add(user_add, _user_add)
+
+    audit_parser = subparsers.add_parser("audit", help="the audit log").add_subparsers(metavar="ACTION")
+    verify = audit_parser.add_parser("verify", help="recompute the hash chain; exit 1 if any entry was edited or deleted")
+    add(verify, _audit_verify)
+
+
+def _guarded(handler: Callable[..., int], factory: SettingsFactory) -> Handler:
+    """Run a handler with settings, turning every expected failure into a message and an exit code."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
+        try:
+            return handler(args, settings if settings is not None else factory())
+        except (InvalidInput, InvalidQuestion) as error:
+            print(f"vejviser: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except VejviserError as error:
+            print(f"vejviser: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        except SQLAlchemyError as error:
+            print(f"vejviser: the database failed: {type(error).__name__}: {str(error).splitlines()[0]} "
+                  "(check VEJVISER_DATABASE_URL and that the database is running)", file=sys.stderr)
+            return EXIT_ERROR
+        except OSError as error:
+            print(f"vejviser: {error}", file=sys.stderr)
+            return EXIT_ERROR
+
+    return run
+
+
+@contextmanager
+def _services(settings: Settings) -> Iterator[tuple[Any, Any, Any]]:
+    from bot.accounts import AccountService
+    from bot.db import Database
+    from bot.requisitions import RequisitionService
+
+    database = Database(settings.resolved_database_url)
+    try:
+        database.migrate()
+        yield database, RequisitionService(database, settings), AccountService(database, settings)
+    finally:
+        database.close()
+
+
+def _requisition_id(service: Any, reference: str) -> int:
+    reference = reference.strip()
+    if reference.isdigit():
+        return int(reference)
+    if not reference:
+        raise InvalidInput("Name the requisition by its number (R-00042) or id.")
+    return int(service.get_by_number(CLI_ACTOR, reference).id)
+
+
+def _staff(accounts: Any, username: str | None) -> Actor:
+    if not username:
+        return CLI_ACTOR
+    user = accounts.get_user_by_name(username)
+    if user is None:
+        raise NotFound(f"There is no task-force user '{username}': add one with `vejviser user add`.")
+    return user
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, accounts):
+        assignee = None
+        if args.assignee:
+            user = accounts.get_user_by_name(args.assignee)
+            if user is None:
+                raise NotFound(f"There is no task-force user '{args.assignee}'.")
+            assignee = user.id
+        page = service.list(
+            CLI_ACTOR, status=args.status, department=args.department, theme=args.theme, assignee_id=assignee,
+            older_than_days=args.older_than_days, text=args.text, sort=args.sort, offset=args.offset, limit=args.limit,
+        )
+    for view in page.items:
+        if args.json:
+            print(json.dumps(_plain(asdict(view)), ensure_ascii=False))
+        else:
+            question = view.question if len(view.question) <= 70 else view.question[:69] + "…"
+            print(f"{view.number}  {view.status:<11} {view.created_at:%Y-%m-%d}  {view.department:<8} "
+                  f"{view.assignee_username or '-':<12} {question}")
+    if not args.json:
+        print(f"{len(page.items)} of {page.total}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, _accounts):
+        view = service.get(CLI_ACTOR, _requisition_id(service, args.requisition))
+    data = _plain(asdict(view))
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for key in ("number", "status", "department", "themes", "language", "created_at", "assignee_username", "question",
+                "context", "info_request", "answer", "answered_by_role", "sources", "duplicate_of_number",
+                "reject_reason", "published_doc_id", "confidence", "candidates"):
+        value = data.get(key)
+        if value not in (None, [], ""):
+            print(f"{key}: {json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value}")
+    return EXIT_OK
+
+
+def _assign(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, accounts):
+        adviser = accounts.get_user_by_name(args.adviser)
+        if adviser is None:
+            raise NotFound(f"There is no task-force user '{args.adviser}'.")
+        view = service.assign(CLI_ACTOR, _requisition_id(service, args.requisition), adviser.id)
+    print(f"{view.number} {view.status}, assigned to {view.assignee_username}")
+    return EXIT_OK
+
+
+def _answer(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.requisitions import CitedSource
+
+    text = sys.stdin.read() if args.text_stdin else args.text
+    sources = []
+    for source in args.source:
+        doc_id, _, section = source.partition("#")
+        if not doc_id.strip():
+            raise InvalidInput(f"--source {source!r}: give DOC_ID or DOC_ID#SECTION.")
+        sources.append(CitedSource(doc_id.strip(), section.strip()))
+    with _services(settings) as (_, service, accounts):
+        actor = _staff(accounts, args.as_user)
+        requisition_id = _requisition_id(service, args.requisition)
+        if service.get(actor, requisition_id).status == "assigned":
+            service.start(actor, requisition_id)
+        changed = service.answer(actor, requisition_id, text, sources)
+    _tell_redacted(changed.redacted)
+    print(f"{changed.requisition.number} {changed.requisition.status}; the caseworker will be notified")
+    return EXIT_OK
+
+
+def _close(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, _accounts):
+        view = service.close(CLI_ACTOR, _requisition_id(service, args.requisition))
+    print(f"{view.number} {view.status}")
+    return EXIT_OK
+
+
+def _reject(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, _accounts):
+        changed = service.reject(CLI_ACTOR, _requisition_id(service, args.requisition), args.reason)
+    _tell_redacted(changed.redacted)
+    print(f"{changed.requisition.number} {changed.requisition.status}")
+    return EXIT_OK
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, _accounts):
+        count = service.purge(args.older_than_days, actor=CLI_ACTOR)
+    days = settings.retention_days if args.older_than_days is None else args.older_than_days
+    print(f"anonymised {count} requisition(s) finished more than {days} days ago")
+    return EXIT_OK
+
+
+def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        invite = accounts.create_invite(CLI_ACTOR, args.department, valid_days=args.valid_days)
+    print(invite.code)
+    print(f"one use, department {invite.department}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
+    return EXIT_OK
+
+
+def _user_add(args: argparse.Namespace, settings: Settings) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password (12+ characters): ")
+        if getpass.getpass("Again: ") != password:
+            raise InvalidInput("The two passwords differ.")
+    else:
+        raise InvalidInput("No terminal to ask for the password on: pipe it in with --password-stdin.")
+    with _services(settings) as (_, _service, accounts):
+        user = accounts.create_user(CLI_ACTOR, args.username, password, args.role)
+    print(f"added {user.role} {user.username}")
+    return EXIT_OK
+
+
+def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import audit
+
+    with _services(settings) as (database, _service, _accounts), database.session(readonly=True) as session:
+        result = audit.verify(session)
+    if result.ok:
+        print(f"audit log intact: {result.entries} entries")
+        return EXIT_OK
+    for problem in result.problems:
+        print(f"vejviser: {problem}", file=sys.stderr)
+    print(f"audit log TAMPERED: {len(result.problems)} problem(s) in {result.entries} entries", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _tell_redacted(found: tuple[str, ...]) -> None:
+    if found:
+        kinds = ", ".join(sorted(set(found)))
+        print(f"note: personal data removed before storing ({kinds})", file=sys.stderr)

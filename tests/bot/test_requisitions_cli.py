@@ -1,0 +1,112 @@
+"""The operator CLI: each command works end to end, bad input exits 2, domain errors exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from bot.actors import SYSTEM
+from bot.requisitions_cli import register
+from bot.settings import Settings
+
+PASSWORD = "lang-og-sikker-kode-42"
+
+
+@pytest.fixture
+def cli_settings(database, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(_env_file=None, data_dir=tmp_path, database_url=database.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def run(cli_settings, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    """Run `vejviser ARGS` through the registered commands; returns (exit code, stdout, stderr)."""
+
+    def invoke(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        parser = argparse.ArgumentParser(prog="vejviser")
+        register(parser.add_subparsers(), lambda: cli_settings)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            args = parser.parse_args(argv)
+            code = args.handler(args, None)
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    return invoke
+
+
+def _requisition(service, people) -> str:  # type: ignore[no-untyped-def]
+    return service.create(people.caseworker, "Hvordan rekvirerer vi task forcen?", None, themes=["task force"]).requisition.number
+
+
+def test_user_add_invite_assign_answer_close(run, service, people, accounts) -> None:  # type: ignore[no-untyped-def]
+    assert run("user", "add", "Anna", "--role", "adviser", "--password-stdin", stdin=PASSWORD + "\n")[0] == 0
+    assert accounts.authenticate("anna", PASSWORD) is not None
+
+    code, out, _ = run("invite", "create", "--department", "SOF")
+    assert code == 0
+    caseworker = accounts.redeem_invite(out.strip(), channel="telegram", external_id="77", display_name="Ny")
+    assert caseworker.department == "SOF"
+
+    number = _requisition(service, people)
+    code, out, _ = run("requisitions", "list", "--status", "new")
+    assert code == 0 and number in out
+    assert run("requisitions", "assign", number, "anna")[0] == 0
+    code, _, err = run("requisitions", "answer", number, "--text", "Ring 33662851 til task forcen.",
+                       "--source", "001_7fd9acb3b78e308e#Formål", "--as", "anna")
+    assert code == 0 and "personal data removed" in err
+    view = service.get_by_number(SYSTEM, number)
+    assert view.status == "answered" and view.answer == "Ring [TELEFON] til task forcen."
+    assert view.sources[0].doc_id == "001_7fd9acb3b78e308e" and view.sources[0].section == "Formål"
+    assert view.answered_by_role == "adviser"
+    assert run("requisitions", "close", number)[0] == 0
+    code, out, _ = run("requisitions", "show", number)
+    assert code == 0 and "status: closed" in out and "task force" in out
+
+
+def test_reject_purge_and_json_listing(run, service, people, clock) -> None:  # type: ignore[no-untyped-def]
+    number = _requisition(service, people)
+    assert run("requisitions", "reject", number, "--reason", "Hører under BIF")[0] == 0
+    code, out, _ = run("requisitions", "list", "--json", "--status", "rejected")
+    assert code == 0 and '"reject_reason": "Hører under BIF"' in out
+    code, out, _ = run("requisitions", "purge", "--older-than-days", "0")
+    assert code == 0 and "anonymised 1" in out
+
+
+def test_bad_input_exits_2_and_domain_errors_exit_1(run, service, people) -> None:  # type: ignore[no-untyped-def]
+    number = _requisition(service, people)
+    assert run("user", "add", "bo", "--role", "adviser", "--password-stdin", stdin="kort\n")[0] == 2
+    assert run("user", "add", "bo", "--role", "king", "--password-stdin", stdin=PASSWORD)[0] == 2  # argparse
+    assert run("user", "add", "bo", "--role", "adviser")[0] == 2  # no terminal, no --password-stdin
+    assert run("requisitions", "list", "--sort", "colour")[0] == 2
+    code, _, err = run("requisitions", "show", "R-99999")
+    assert code == 1 and "no requisition R-99999" in err
+    code, _, err = run("requisitions", "close", number)
+    assert code == 1 and "cannot become 'closed'" in err and "assigned" in err
+    assert run("requisitions", "assign", number, "nobody")[0] == 1
+    assert run("invite", "create", "--department", " ")[0] == 2
+
+
+def test_audit_verify_detects_tampering(run, service, people, database) -> None:  # type: ignore[no-untyped-def]
+    _requisition(service, people)
+    code, out, _ = run("audit", "verify")
+    assert code == 0 and "intact" in out
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET actor = 'user:x' WHERE seq = 1"))
+    code, _, err = run("audit", "verify")
+    assert code == 1 and "TAMPERED" in err and "entry 1" in err
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(_env_file=None, data_dir=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    parser = argparse.ArgumentParser(prog="vejviser")
+    register(parser.add_subparsers(), lambda: settings)
+    args = parser.parse_args(["audit", "verify"])
+    assert args.handler(args, None) == 1
+    assert "database" in capsys.readouterr().err
