@@ -10,7 +10,11 @@ from bot.settings import Settings
 
 def register(commands: Any) -> None:
     """Add the `telegram` command to the `vejviser` sub-parsers."""
-    telegram = commands.add_parser("telegram", help="run the Telegram bot by long polling (needs VEJVISER_TELEGRAM_TOKEN)")
+    telegram = commands.add_parser(
+        "telegram", help="run the Telegram bot by long polling (needs VEJVISER_TELEGRAM_TOKEN)",
+        description="Without ACTION: answer caseworkers on Telegram by long polling until interrupted. "
+        "In production the web service receives updates by webhook instead; register it with set-webhook.",
+    )
     telegram.set_defaults(handler=_poll)
     actions = telegram.add_subparsers(metavar="ACTION")
     webhook = actions.add_parser("set-webhook", help="register the web service's /telegram/webhook with Telegram")

@@ -18,6 +18,7 @@ from bot.telegram.rendering import (
     redaction_notice,
     render_answer,
     render_notification,
+    render_routed,
     render_status,
     reply_language,
     requisition_number_in,
@@ -226,3 +227,10 @@ def requisition_view():
         )
 
     return make
+
+
+def test_the_routing_confirmation_names_the_number_and_similar_open_requisitions() -> None:
+    (chunk,) = render_routed("R-00009", ["R-00003", "R-00007"], "da")
+
+    assert "rekvisition <b>R-00009</b>" in chunk
+    assert "lignende åbne rekvisitioner: R-00003, R-00007." in chunk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ from bot.actors import SYSTEM
 from bot.cli import main as vejviser
 from bot.services import Services
 from bot.settings import Settings
-from bot.telegram.app import run_polling, set_webhook, webhook_url
+from bot.telegram.app import run_polling, set_webhook, start_bot, stop_bot, webhook_url
 from bot.web.app import create_app
 from botapi_standin import BotApiStandIn
 from conftest import ANSWERABLE, TOKEN, WEBHOOK_SECRET
@@ -126,3 +127,13 @@ def test_the_vejviser_telegram_command_without_a_token_exits_2(
 
     assert vejviser(["telegram"]) == 2
     assert "VEJVISER_TELEGRAM_TOKEN" in capsys.readouterr().err
+
+
+async def test_the_web_service_starts_while_telegram_is_unreachable_and_stops_cleanly(services: Services) -> None:
+    services.settings = services.settings.model_copy(update={"telegram_api_base": "http://127.0.0.1:9/bot"})
+
+    application = await asyncio.wait_for(start_bot(services), timeout=5)  # returns at once, connects in the background
+    await asyncio.sleep(0.5)
+    assert application is not None and not application.running
+
+    await asyncio.wait_for(stop_bot(application), timeout=10)
