@@ -32,5 +32,5 @@ def test_acknowledged_requisitions_survive_sigkill(database_url: str) -> None:
           f"{result.rows} rows, {result.seconds} s")
     assert result.missing == [] and result.altered == [] and result.problems == []
     # The kills must land while the child is working, not only before its first commit.
-    assert result.acknowledged >= CYCLES // 2
+    assert result.acknowledged >= CYCLES // 5
     assert result.rows >= result.acknowledged
