@@ -5,6 +5,7 @@ Only presentation attributes are used (no `style`), and every label is escaped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -51,7 +52,8 @@ def columns(labels: Sequence[str], values: Sequence[Sequence[int]], series: Sequ
         return Markup("")
     width, height, left, bottom, top = 900, 300, 40, 40, 34
     plot_w, plot_h = width - left - 20, height - top - bottom
-    biggest = max(sum(v) for v in values) or 1
+    step = max(1, math.ceil(max(sum(v) for v in values) / 4))
+    biggest = step * 4  # whole-number ticks
     slot = plot_w / len(labels)
     bar_w = min(48.0, slot * 0.7)
     parts = [_legend(series)]
@@ -60,7 +62,7 @@ def columns(labels: Sequence[str], values: Sequence[Sequence[int]], series: Sequ
         parts.append(f'<line x1="{left}" x2="{width - 20}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e6ec"/>')
         parts.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6475" {FONT}>'
-            f"{round(biggest * k / 4)}</text>"
+            f"{step * k}</text>"
         )
     for i, (label, stack) in enumerate(zip(labels, values)):
         x = left + i * slot + (slot - bar_w) / 2

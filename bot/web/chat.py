@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.answer_types import Answer
 from bot.errors import InvalidQuestion
 from bot.web.deps import CaseworkerDep, CsrfChecked, LanguageDep, ServicesDep
-from bot.web.documents import citation_url
+from bot.web.documents import citation_url, quote_url
 from bot.web.i18n import translate
 from bot.web.schemas import Text
 from bot.web.templating import render
@@ -31,7 +31,14 @@ def _page(request: Request, caseworker, services, *, status: int = 200, **extra:
     mine = services.requisitions.list(caseworker, sort="-updated", limit=MY_REQUISITIONS)
     answer: Answer | None = extra.get("answer")  # type: ignore[assignment]
     citations = [{"c": c, "url": citation_url(c)} for c in answer.citations] if answer else []
-    return render(request, "chat.html", {"mine": mine.items, "citations": citations} | extra, status_code=status)
+    documents = services.engine.documents
+    context = {
+        "mine": mine.items,
+        "citations": citations,
+        "titles": {doc_id: d.metadata.title for doc_id, d in documents.items()},
+        "source_url": lambda source: quote_url(documents, source.doc_id, source.quote),
+    }
+    return render(request, "chat.html", context | extra, status_code=status)
 
 
 @router.get("/chat")
@@ -63,7 +70,7 @@ async def route(
         services.requisitions.create, caseworker, answer.question, answer, context.strip() or None
     )
     notice = translate("chat.routed", language, number=created.requisition.number)
-    return _page(request, caseworker, services, routed=notice, redacted=created.redacted)
+    return _page(request, caseworker, services, routed=notice, redacted=tuple(answer.redacted) + tuple(created.redacted))
 
 
 @router.post("/chat/feedback", dependencies=[CsrfChecked])

@@ -217,12 +217,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.send_reply": ("Send oplysninger", "Send information"),
     "chat.task_force_asks": ("Task forcen spørger", "The task force asks"),
     "chat.task_force_answer": ("Svar fra task forcen", "Answer from the task force"),
+    "pii.cpr": ("CPR-nummer", "CPR number"),
+    "pii.phone": ("telefonnummer", "phone number"),
+    "pii.email": ("e-mailadresse", "e-mail address"),
     # Gap map.
     "gaps.title": ("Videnshuller", "Gap map"),
     "gaps.intro": (
-        "Hvor politikken efterlader sagsbehandlerne uden svar: rekvisitioner, 👎-tilbagemeldinger og rutede "
+        "Hvor politikken efterlader sagsbehandlerne uden svar: rekvisitioner, negative tilbagemeldinger og rutede "
         "spørgsmål, grupperet efter den dokumentsektion de kom tættest på, efter tema og efter måned.",
-        "Where the policy leaves caseworkers without an answer: requisitions, 👎 feedback and routed questions, "
+        "Where the policy leaves caseworkers without an answer: requisitions, negative feedback and routed questions, "
         "grouped by the document section they came closest to, by theme and by month.",
     ),
     "gaps.by_section": ("Efter nærmeste dokumentsektion", "By closest document section"),
@@ -230,7 +233,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gaps.by_month": ("Efter måned", "By month"),
     "gaps.empty": ("Ingen data endnu.", "No data yet."),
     "gaps.requisitions": ("rekvisitioner", "requisitions"),
-    "gaps.negative": ("👎-tilbagemeldinger", "👎 feedback"),
+    "gaps.negative": ("negative tilbagemeldinger (👎)", "negative feedback (👎)"),
     "gaps.routed": ("rutede spørgsmål", "routed questions"),
     "gaps.figures": ("Nøgletal", "Key figures"),
     "gaps.first_response": ("Median tid til første svar", "Median time to first response"),

@@ -54,6 +54,7 @@ def timestamp(value: datetime | str | None) -> str:
 
 
 templates.env.filters["timestamp"] = timestamp
+templates.env.filters["pii"] = lambda kind, t: t(f"pii.{kind}")
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
