@@ -321,10 +321,11 @@ class Speller:
             beam = beams[start]
             if len(beam) > w.beam:
                 beam = sorted(beam, key=lambda r: r.score, reverse=True)[:w.beam]
+            walked = self._walk(observed, start, confusions) if beam else []
             for reading in beam:
                 if reading.count >= w.max_parts:
                     continue
-                for end, entry, cost, edits in self._walk(observed, start, confusions):
+                for end, entry, cost, edits in walked:
                     if entry[0] == "~":  # a verb without its final e, before -ning: the reading ends here
                         zipf = self._zipf.get(entry[1:])
                         if zipf is not None:
@@ -646,7 +647,7 @@ def _broken_word(text: str, spans: list[tuple[int, int]], index: int) -> int | N
 # -- detection ---------------------------------------------------------------------------------
 
 _DETECT_MIN_TOKENS = 20
-_DETECT_SHARE = 0.04  # share of words that are misread Danish words; clean Danish text has next to none
+_DETECT_SHARE = 0.02  # share of words that are misread Danish words: 0 in the clean documents, 9 % in 003
 _DETECT_MIN_COUNT = 3
 
 
