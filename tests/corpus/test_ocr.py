@@ -228,7 +228,7 @@ def test_vocabulary_from_counts_lower_cased_words():
 
 
 def test_speller_prefers_the_clean_documents_words():
-    plain = ocr.Speller()
+    plain = ocr.speller_for(None)
     assert plain.correct("pa") == "på" and plain.correct("Kebenhavns") == "Københavns"
     assert plain.correct("borgere") == "borgere"  # a listed word stays
     with_vocabulary = ocr.Speller(Counter({"policyoplæg": 3}))
