@@ -1,0 +1,137 @@
+"""`vejviser serve`: refusals that protect data, and two uvicorn workers sharing one PostgreSQL queue."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.errors import ConfigurationError
+from bot.web.serve import check_deployment, settings_json
+from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, web_settings
+from tests.web.test_web_browser import free_port
+
+POSTGRES_URL = os.environ.get("VEJVISER_TEST_POSTGRES_URL")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_several_workers_on_sqlite_are_refused_with_the_fix(engine_dir):
+    with pytest.raises(ConfigurationError, match="VEJVISER_DATABASE_URL=postgresql"):
+        check_deployment(web_settings(engine_dir), 2)
+    check_deployment(web_settings(engine_dir), 1)
+
+
+def test_telegram_polling_with_several_workers_is_refused(engine_dir):
+    settings = web_settings(engine_dir, database_url="postgresql+psycopg://u@127.0.0.1/db", telegram_token="1:abc")
+    with pytest.raises(ConfigurationError, match="WEBHOOK_SECRET"):
+        check_deployment(settings, 2)
+    check_deployment(settings.model_copy(update={"telegram_webhook_secret": "s" * 32}), 2)
+
+
+def test_workers_get_the_parents_settings_with_secrets(engine_dir):
+    from bot.settings import Settings
+
+    import json
+
+    settings = web_settings(engine_dir, port=1234)
+    again = Settings(**json.loads(settings_json(settings)))
+    assert again.port == 1234 and again.secret_key.get_secret_value() == SECRET_KEY
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh database on the test cluster, dropped afterwards."""
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set VEJVISER_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
+        pytest.skip("VEJVISER_TEST_POSTGRES_URL is not set")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"vejviser_web_{uuid.uuid4().hex[:8]}"
+    admin = make_url(POSTGRES_URL).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+@pytest.mark.postgres
+def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
+    port = free_port()
+    env = os.environ | {
+        "VEJVISER_DATA_DIR": str(tmp_path),
+        "VEJVISER_DATABASE_URL": postgres_database,
+        "VEJVISER_EMBEDDER": "hashing",
+        "VEJVISER_ANSWER_THRESHOLD": "0",
+        "VEJVISER_SECRET_KEY": SECRET_KEY,
+        "VEJVISER_COORDINATOR_PASSWORD": COORDINATOR_PASSWORD,
+        "VEJVISER_PORT": str(port),
+        "VEJVISER_HOST": "127.0.0.1",
+    }
+    env.pop("VEJVISER_TELEGRAM_TOKEN", None)
+    code = "from bot.settings import Settings; from bot.web.serve import serve; raise SystemExit(serve(Settings(), 2))"
+    server = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, start_new_session=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and len(_children(server.pid)) >= 2:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.5)
+        time.sleep(2)  # both workers finish their lifespan
+        from bot.accounts import AccountService
+        from bot.actors import SYSTEM
+        from bot.db import Database
+
+        database = Database(postgres_database)
+        accounts = AccountService(database, web_settings(tmp_path, database_url=postgres_database))
+        token = accounts.create_token(SYSTEM, "two-workers").secret
+        caseworker = accounts.register_caseworker(
+            SYSTEM, channel="web", external_id="key:pg", display_name="Sara", department="SOF"
+        )
+        database.close()
+        headers = {"Authorization": f"Bearer {token}"}
+        created = set()
+        for i in range(16):  # a new connection each time, so the kernel spreads them over both workers
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+                response = api.post("/api/requisitions", json={"caseworker_id": caseworker.id, "question": f"Spørgsmål {i} om tolk?"})
+                assert response.status_code == 201, response.text
+                created.add(response.json()["requisition"]["number"])
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+            listed = api.get("/api/requisitions", params={"limit": 100}).json()
+        assert len(created) == 16 and {item["number"] for item in listed["items"]} == created
+        assert len(_children(server.pid)) >= 2
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
