@@ -70,23 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--force", action="store_true")
     install.set_defaults(handler=_model_install)
 
-    for register in _optional_commands():
+    for register in _service_commands():
         register(commands)
     return parser
 
 
-def _optional_commands() -> Iterable[Callable[[Any], None]]:
-    """Sub-commands owned by other parts of the package (eval, requisitions, web, telegram, bench)."""
-    import importlib
+def _service_commands() -> Iterable[Callable[[Any], None]]:
+    """Sub-commands owned by other parts of the package; imported here, their heavy modules only when run."""
+    from bot import requisitions_cli
+    from bot.telegram import cli as telegram_cli
+    from bot.web import cli as web_cli
+    from eval import cli as eval_cli
 
-    for module_name in ("eval.cli", "bot.requisitions_cli", "bot.web.cli", "bot.telegram.cli", "eval.bench_cli"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not module_name.startswith(exc.name or "\0"):
-                raise
-            continue
-        yield module.register
+    return (eval_cli.register, requisitions_cli.register, web_cli.register, telegram_cli.register)
 
 
 # ---------------------------------------------------------------------- ask
