@@ -27,6 +27,17 @@ MAX_POLL_SECONDS = 1.0  # getUpdates holds a request at most this long, so stopp
 _TAG = re.compile(r"<[^>]+>")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-reply (the bot stopped during a long poll) is normal here, not a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class BotApiStandIn:
     """The Bot API for one token: `push` updates, then `wait_for` the calls the bot makes in response."""
 
@@ -37,7 +48,7 @@ class BotApiStandIn:
         self._updates: list[dict[str, Any]] = []
         self._changed = threading.Condition()
         self._message_ids = itertools.count(7000)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="botapi-standin", daemon=True)
 

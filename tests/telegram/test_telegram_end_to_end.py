@@ -1,5 +1,6 @@
-"""End to end: the real `vejviser telegram` process polls a Bot API stand-in on 127.0.0.1, and a caseworker
-registers, asks, routes, and receives the task force's answer in the chat.
+"""End to end: the real bot process polls a Bot API stand-in on 127.0.0.1, and a caseworker registers, asks,
+routes, and receives the task force's answer in the chat. Twice: as `vejviser telegram`, and as `vejviser serve`
+with a token set (the README's run command: the web service with the bot in the same process).
 
 The coordinator's side runs in the test process through the same services and the same SQLite file.
 Every wait is bounded; the bot process is stopped with SIGTERM (SIGKILL after a grace period).
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.actors import SYSTEM
@@ -29,10 +33,35 @@ STEP_SECONDS = 30.0
 PASSWORD = "e2e-raadgiver-kode-7431"
 
 
-@pytest.fixture
-def bot_process(engine: AnswerEngine, engine_settings: Settings, tmp_path: Path) -> Iterator[tuple[BotApiStandIn, str]]:
-    """The stand-in, and `vejviser telegram` running against it; yields the stand-in and the database URL."""
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def web_get(url: str) -> httpx.Response:
+    """GET, waiting for the listening socket: the bot starts in the app's lifespan, just before uvicorn binds."""
+    deadline = time.monotonic() + STEP_SECONDS
+    while True:
+        try:
+            return httpx.get(url, timeout=STEP_SECONDS)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@pytest.fixture(params=["telegram", "serve"])
+def bot_process(request: pytest.FixtureRequest, engine: AnswerEngine, engine_settings: Settings,
+                tmp_path: Path) -> Iterator[tuple[BotApiStandIn, str, str | None]]:
+    """The stand-in, and `vejviser telegram` or `vejviser serve` running against it; yields the stand-in, the
+    database URL and, for `serve`, the web service's address."""
     database_url = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    command, web = [request.param], None
+    if request.param == "serve":
+        port = free_port()
+        command += ["--port", str(port)]
+        web = f"http://127.0.0.1:{port}"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("VEJVISER_")}
     log_path = tmp_path / "bot.log"
     with BotApiStandIn(TOKEN) as api:
@@ -46,12 +75,13 @@ def bot_process(engine: AnswerEngine, engine_settings: Settings, tmp_path: Path)
             "VEJVISER_TELEGRAM_TOKEN": TOKEN,
             "VEJVISER_TELEGRAM_API_BASE": api.base_url,
             "VEJVISER_TELEGRAM_OUTBOX_INTERVAL_SECONDS": "0.3",
+            "VEJVISER_SECRET_KEY": "e2e-web-secret-key-0123456789-abcdefghij",
         }
         with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, "-m", "bot.cli", "-v", "telegram"], cwd=tmp_path,
+            process = subprocess.Popen([sys.executable, "-m", "bot.cli", "-v", *command], cwd=tmp_path,
                                        env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
-            yield api, database_url
+            yield api, database_url, web
         except BaseException:
             print(log_path.read_text(errors="replace")[-4000:])
             raise
@@ -65,13 +95,16 @@ def bot_process(engine: AnswerEngine, engine_settings: Settings, tmp_path: Path)
 
 
 def test_register_ask_route_and_receive_the_task_forces_answer(
-    bot_process: tuple[BotApiStandIn, str], engine: AnswerEngine, engine_settings: Settings
+    bot_process: tuple[BotApiStandIn, str, str | None], engine: AnswerEngine, engine_settings: Settings
 ) -> None:
-    api, database_url = bot_process
+    api, database_url, web = bot_process
+    api.wait_for("getUpdates", timeout=STARTUP_SECONDS)  # the bot is up and polling (and has migrated the database)
     settings = engine_settings.model_copy(update={"database_url": database_url})
     services = open_services(settings, engine)
     try:
-        api.wait_for("getUpdates", timeout=STARTUP_SECONDS)  # the bot is up and polling
+        if web is not None:  # the web service answers from the same process
+            assert web_get(f"{web}/healthz").status_code == 200
+            assert "Log ind" in httpx.get(f"{web}/login", timeout=STEP_SECONDS).text
         anna = Person(user_id=4242, first_name="Anna")
 
         # Register with an invite code from the coordinator.
