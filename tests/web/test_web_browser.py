@@ -2,7 +2,8 @@
 the coordinator invites a caseworker, who asks in the web chat, gets a quoted answer and routes a question;
 the coordinator assigns it, the adviser answers citing a passage, and the caseworker sees the answer.
 
-Screenshots of each page go to $VEJVISER_SCREENSHOTS (default /tmp/vejviser-screenshots) as test artifacts.
+Screenshots of each page go to $VEJVISER_SCREENSHOTS (default test-artifacts/screenshots/, git-ignored) as
+test artifacts: look at them after a change to a page.
 The server runs in production cookie mode (`__Host-`, Secure): Chromium treats http://127.0.0.1 as secure.
 """
 
@@ -27,7 +28,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-SHOTS = Path(os.environ.get("VEJVISER_SCREENSHOTS", "/tmp/vejviser-screenshots"))
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("VEJVISER_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
 ROUTED = "Hvordan får en familie tolk til et akut møde om anbringelse en lørdag aften?"
 
 pytestmark = [
@@ -60,6 +62,31 @@ def server(settings, services) -> Iterator[str]:
 
 
 @pytest.fixture
+def eval_report(tmp_path, monkeypatch) -> None:
+    """The eval page shows a report with a plot: a small one written here (the real one is not in the repo)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    from bot.web import insights
+
+    report = tmp_path / "eval-report"
+    report.mkdir()
+    figure, axes = pyplot.subplots(figsize=(5, 3))
+    axes.plot([0.2, 0.4, 0.6, 0.8, 1.0], [0.98, 0.95, 0.9, 0.84, 0.78], marker="o")
+    axes.set_xlabel("coverage")
+    axes.set_ylabel("accuracy")
+    figure.tight_layout()
+    figure.savefig(report / "risk_coverage.png", dpi=80)
+    pyplot.close(figure)
+    (report / "REPORT.md").write_text(
+        "# Evaluation\n\n| split | hit@5 | answered correctly |\n|---|---|---|\n| test | 0.91 | 0.84 |\n\n"
+        "![risk-coverage](risk_coverage.png)\n", encoding="utf-8")
+    monkeypatch.setattr(insights, "REPORT_DIR", report)
+
+
+@pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -82,7 +109,7 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.wait_for_url(re.compile(r".*/dashboard.*"))
 
 
-def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, people):
+def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, people, eval_report):
     errors: list[str] = []
     coordinator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     coordinator.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -165,4 +192,6 @@ def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, peop
     for name, path in (("12-gap-map", "/dashboard/gaps"), ("13-eval", "/dashboard/eval"), ("14-api-docs", "/docs")):
         coordinator.goto(f"{server}{path}")
         shot(coordinator, name)
+        if name == "13-eval":  # the plot loads (the CSP allows the report's own images) and has its size
+            assert coordinator.eval_on_selector("img[src$='risk_coverage.png']", "img => img.naturalWidth") > 0
     assert not errors, errors  # no CSP violations or script errors in any console
