@@ -91,10 +91,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answer import AnswerEngine, validate_question
 
     if args.batch:
+        rows = _read_batch(args.batch)  # a missing file is refused before the model is loaded
         engine = AnswerEngine.load(settings)
         bad = 0
-        for line in run_batch(engine, _read_batch(args.batch), fusion=args.fusion, explain=args.explain):
-            bad += "error" in line
+        for line in run_batch(engine, rows, fusion=args.fusion, explain=args.explain):
+            if "error" in line:
+                bad += 1
+                print(f"vejviser: {args.batch}: {line['error']}", file=sys.stderr)
             print(json.dumps(line, ensure_ascii=False), flush=True)
         return EXIT_USAGE if bad else EXIT_OK
     if args.question is None:
@@ -106,9 +109,16 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+CONTRACT_KEYS = ("question", "language", "status", "answer", "confidence", "citations")
+
+
 def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: str | None = None) -> dict[str, Any]:
-    """The `--json` object; with `explain`, the confidence features too (eval fits on them)."""
-    data = answer.to_json()
+    """The `--json` object: exactly the contract's keys, which other tools depend on; the validity notices are
+    written into `answer`, where a reader sees them. With `explain`, the confidence features too (eval fits on them)."""
+    full = answer.to_json()
+    data = {key: full[key] for key in CONTRACT_KEYS}
+    if answer.notices:
+        data["answer"] = "\n".join([data["answer"], *answer.notices])
     if explain:
         data["features"] = engine.gather(question or answer.question).features
     return data
@@ -130,8 +140,13 @@ def run_batch(engine: Any, rows: Iterable[dict[str, Any] | InvalidInput], *, fus
 
 
 def _read_batch(path: Path) -> Iterator[dict[str, Any] | InvalidInput]:
+    """The batch file's rows, read lazily; a missing file is refused at once, not at the first row."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file; give a JSON-lines file with one {{\"id\", \"question\"}} per line.")
+    return _batch_rows(path)
+
+
+def _batch_rows(path: Path) -> Iterator[dict[str, Any] | InvalidInput]:
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
@@ -176,7 +191,7 @@ def _interactive(engine: Any, *, as_json: bool) -> int:
         except InvalidQuestion as exc:
             print(f"vejviser: {exc}", file=sys.stderr)
             continue
-        print(json.dumps(answer.to_json(), ensure_ascii=False) if as_json else render_text(answer), flush=True)
+        print(json.dumps(answer_json(engine, answer), ensure_ascii=False) if as_json else render_text(answer), flush=True)
         print(file=sys.stderr)
     return EXIT_OK
 
