@@ -36,6 +36,7 @@ from bot.requisitions.views import (
     DeliveryReport,
     DuplicateSuggestion,
     FeedbackSummary,
+    GapSignal,
     Page,
     RequisitionView,
     Stats,
@@ -633,6 +634,32 @@ class RequisitionService:
         """A thumbs up or down on an answer; returns the kinds of personal data removed from the question."""
         if vote not in ("up", "down"):
             raise InvalidInput("A vote is 'up' or 'down'.")
+        return self._store_feedback(caseworker, channel, question, citations, vote)
+
+    def record_routed(
+        self, caseworker: Caseworker | None, channel: str, question: str, citations: Sequence[str]
+    ) -> tuple[str, ...]:
+        """A question the engine could not answer (status `route`), sent on or not: a gap for the gap map.
+        Kept beside the votes (vote "routed"), so retention anonymises it the same way."""
+        return self._store_feedback(caseworker, channel, question, citations, "routed")
+
+    def gap_signals(self, actor: Actor, *, limit: int = 5_000) -> list[GapSignal]:
+        """The newest 👎 votes and routed questions, for the gap map (coordinator)."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> list[GapSignal]:
+            rows = session.execute(
+                select(FeedbackRow).where(FeedbackRow.vote.in_(("down", "routed")))
+                .order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc()).limit(limit)
+            ).scalars()
+            return [GapSignal(kind=row.vote, question=row.question, citations=tuple(row.citations or ()),
+                              created_at=row.created_at) for row in rows]
+
+        return self.database.run(work, readonly=True)
+
+    def _store_feedback(
+        self, caseworker: Caseworker | None, channel: str, question: str, citations: Sequence[str], vote: str
+    ) -> tuple[str, ...]:
         text, found = _clean_text(question, what="question", limit=self.settings.max_question_chars)
         assert text is not None
 

@@ -193,3 +193,14 @@ class FeedbackSummary:
 
     up: int
     down: int
+
+
+@dataclass(frozen=True)
+class GapSignal:
+    """A sign the documents left a caseworker without an answer: a 👎 ("down") or a question the engine
+    routed ("routed"), with the passages it came closest to (chunk or document ids, best first)."""
+
+    kind: str
+    question: str
+    citations: tuple[str, ...]
+    created_at: datetime

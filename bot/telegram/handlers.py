@@ -156,6 +156,17 @@ async def _answer(context: BotContext, message: Message, redaction: Redaction) -
     sent = await _send(context, message, render_answer(answer, language, redacted=redaction.found),
                        answer_keyboard(token, language), quote=not redaction.found)
     pending.message_id = sent.message_id
+    if answer.status == "route":
+        await _note_gap(context, answer.question, pending.citations)
+
+
+async def _note_gap(context: BotContext, question: str, citations: tuple[str, ...]) -> None:
+    """A question the documents did not answer counts on the gap map; failing to count it must not fail the chat."""
+    try:
+        await asyncio.to_thread(context.services.requisitions.record_routed, context.registered, CHANNEL,
+                                question, list(citations))
+    except Exception:
+        log.warning("could not record a routed question for the gap map", exc_info=True)
 
 
 async def _provide_info(context: BotContext, message: Message, redaction: Redaction) -> bool:

@@ -26,7 +26,8 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str
     parts = [_legend(series)]
     for i, (label, values) in enumerate(rows):
         y = top + i * (bar_h + gap)
-        text = label if len(label) <= 48 else label[:47] + "…"
+        fits = int((label_width - 16) / 7.8)  # characters of a 13 px sans-serif label that fit left of the bars
+        text = label if len(label) <= fits else label[: fits - 1] + "…"
         parts.append(
             f'<text x="{label_width - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" font-size="13" fill="#1d2433" {FONT}>'
             f"<title>{escape(label)}</title>{escape(text)}</text>"

@@ -56,6 +56,9 @@ async def ask(request: Request, caseworker: CaseworkerDep, services: ServicesDep
         answer = await _ask(services, question)
     except InvalidQuestion as exc:
         return _page(request, caseworker, services, status=422, error=str(exc), question=question)
+    if answer.status == "route":  # the documents did not answer: it counts on the gap map
+        cited = [c.chunk_id or c.doc_id for c in answer.citations]
+        await run_in_threadpool(services.requisitions.record_routed, caseworker, "web", answer.question, cited)
     return _page(request, caseworker, services, answer=answer)
 
 

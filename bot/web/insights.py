@@ -4,7 +4,7 @@ and the latest evaluation report with its plots."""
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from bot.errors import NotFound
 from bot.settings import REPO_ROOT
+from bot.themes import themes_of
 from bot.web import charts
 from bot.web.deps import Coordinator, LanguageDep, ServicesDep, Staff
 from bot.web.i18n import translate
@@ -32,26 +33,54 @@ def closest_section(requisition, documents) -> str:  # noqa: ANN001
     if not requisition.candidates:
         return "—"
     best = max(requisition.candidates, key=lambda c: c.score)
-    document = documents.get(best.doc_id)
-    title = document.metadata.title if document else best.doc_id
-    return f"{title} › {best.section}" if best.section and best.section != title else title
+    return _section_label(best.doc_id, best.section, documents)
+
+
+def _section_label(doc_id: str, section: str | None, documents) -> str:  # noqa: ANN001
+    document = documents.get(doc_id)
+    title = document.metadata.title if document else doc_id
+    return f"{title} › {section}" if section and section != title else title
+
+
+def cited_section(citations, chunks, documents) -> str:  # noqa: ANN001
+    """The section of the first passage shown with a 👎 or a routed question (chunk ids, or document ids)."""
+    if not citations:
+        return "—"
+    first = citations[0]
+    chunk = chunks.get(first)
+    if chunk is None:
+        return _section_label(first, None, documents) if first in documents else "—"
+    return _section_label(chunk.doc_id, " › ".join(chunk.section) if chunk.section else None, documents)
 
 
 @router.get("/dashboard/gaps")
 def gap_map(request: Request, staff: Coordinator, services: ServicesDep, language: LanguageDep) -> Response:
+    """Requisitions, 👎 and routed questions counted by closest section, theme and month: one series each."""
     requisitions = []
     while len(requisitions) < MAX_REQUISITIONS:
         page = services.requisitions.list(staff, sort="created", offset=len(requisitions), limit=500)
         requisitions.extend(page.items)
         if len(requisitions) >= page.total or not page.items:
             break
+    signals = services.requisitions.gap_signals(staff, limit=MAX_REQUISITIONS)
     documents = services.engine.documents
-    by_section = Counter(closest_section(r, documents) for r in requisitions)
-    by_theme = Counter(theme for r in requisitions for theme in (r.themes or ("—",)))
-    by_month = Counter(r.created_at.strftime("%Y-%m") for r in requisitions)
+    chunks = {chunk.id: chunk for chunk in services.engine.index.chunks}
+    # (series, section, themes, month) for every sign of a gap; series 0 requisitions, 1 👎, 2 routed.
+    items = [(0, closest_section(r, documents), tuple(r.themes) or themes_of(r.question), r.created_at)
+             for r in requisitions]
+    items += [(1 if s.kind == "down" else 2, cited_section(s.citations, chunks, documents), themes_of(s.question),
+               s.created_at) for s in signals]
+    by_section: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_theme: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for series, section, themes, created in items:
+        by_section[section][series] += 1
+        for theme in themes or ("—",):
+            by_theme[theme][series] += 1
+        by_month[created.strftime("%Y-%m")][series] += 1
     stats = services.requisitions.stats(staff)
     feedback = services.requisitions.feedback_summary(staff)
-    series = [translate("gaps.requisitions", language)]
+    series = [translate(key, language) for key in ("gaps.requisitions", "gaps.negative", "gaps.routed")]
     months = sorted(by_month)
     return render(
         request,
@@ -60,13 +89,19 @@ def gap_map(request: Request, staff: Coordinator, services: ServicesDep, languag
             "stats": stats,
             "feedback": feedback,
             "total": len(requisitions),
-            "section_chart": charts.stacked_bars([(k, [v]) for k, v in by_section.most_common(TOP_SECTIONS)], series),
-            "theme_chart": charts.stacked_bars([(k, [v]) for k, v in by_theme.most_common(TOP_SECTIONS)], series, label_width=220),
-            "month_chart": charts.columns(months, [[by_month[m]] for m in months], series),
-            "by_section": by_section.most_common(),
+            "routed": sum(1 for s in signals if s.kind == "routed"),
+            "any": bool(items),
+            "section_chart": charts.stacked_bars(_top(by_section), series),
+            "theme_chart": charts.stacked_bars(_top(by_theme), series, label_width=220),
+            "month_chart": charts.columns(months, [by_month[m] for m in months], series),
             "hours": lambda seconds: "—" if seconds is None else f"{seconds / 3600:.1f} h",
         },
     )
+
+
+def _top(counts: dict[str, list[int]]) -> list[tuple[str, list[int]]]:
+    """The rows with the most signs of a gap, most first."""
+    return sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))[:TOP_SECTIONS]
 
 
 # ---------------------------------------------------------------------------- evaluation report

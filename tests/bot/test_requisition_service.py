@@ -305,3 +305,27 @@ def test_feedback_is_redacted_and_counted(service, people) -> None:  # type: ign
     assert (summary.up, summary.down) == (1, 1)
     with pytest.raises(InvalidInput):
         service.record_feedback(None, "web", "bolig", [], "meh")
+
+
+def test_routed_questions_and_thumbs_down_are_the_gap_signals(service, people, clock) -> None:  # type: ignore[no-untyped-def]
+    service.record_feedback(people.caseworker, "telegram", "tolk til møde", ["c1"], "up")
+    service.record_feedback(people.caseworker, "telegram", "bolig til familie", ["c2"], "down")
+    clock.advance(hours=1)
+    assert service.record_routed(people.caseworker, "web", f"parkering for {CPR}", ["c3", "c4"]) == ("cpr",)
+
+    signals = service.gap_signals(people.coordinator)
+    assert [(s.kind, s.citations) for s in signals] == [("routed", ("c3", "c4")), ("down", ("c2",))]  # newest first
+    assert CPR not in signals[0].question and signals[0].created_at == clock.now
+    summary = service.feedback_summary(people.coordinator)
+    assert (summary.up, summary.down) == (1, 1)  # a routed question is not a vote
+    with pytest.raises(PermissionDenied):
+        service.gap_signals(people.adviser)
+    with pytest.raises(PermissionDenied):
+        service.gap_signals(people.caseworker)
+
+
+def test_routed_questions_are_anonymised_by_the_retention_purge(service, people, clock) -> None:  # type: ignore[no-untyped-def]
+    service.record_routed(people.caseworker, "web", "parkering ved rådhuset", ["c1"])
+    clock.advance(days=400)
+    service.purge()
+    assert "parkering" not in service.gap_signals(SYSTEM)[0].question

@@ -45,13 +45,16 @@ async def test_a_question_in_english_is_answered_with_english_phrasing_and_butto
 
 
 async def test_an_unanswerable_question_says_so_shows_the_closest_passages_and_offers_routing(
-    application: Application, anna: Person, transport: RecordingRequest
+    application: Application, anna: Person, transport: RecordingRequest, services: Services
 ) -> None:
     reply = await ask(application, anna, transport, UNANSWERABLE)
 
     assert "Dokumenterne giver ikke et sikkert svar" in reply.text
     assert "De nærmeste afsnit" in reply.text and "<blockquote expandable>" in reply.text
     assert "Send til task forcen" in [label for label, _ in reply.buttons()]
+    # Routed or not, the question counts on the coordinator's gap map, with the passages it came closest to.
+    [gap] = services.requisitions.gap_signals(SYSTEM)
+    assert (gap.kind, gap.question) == ("routed", UNANSWERABLE) and gap.citations
 
 
 async def test_thumbs_down_stores_feedback_with_the_question_and_removes_the_thumbs(

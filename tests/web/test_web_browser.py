@@ -139,6 +139,8 @@ def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, peop
     caseworker.wait_for_selector(".bubble.bot blockquote")
     assert "task force" in caseworker.inner_text(".bubble.bot").lower()
     shot(caseworker, "04-chat-answer")
+    caseworker.click(".bubble.bot button[aria-label=down]")  # 👎: it shows on the coordinator's gap map
+    caseworker.wait_for_selector(".bubble.bot blockquote")
 
     # A citation opens the document viewer on the highlighted passage.
     with caseworker.expect_navigation():
@@ -192,6 +194,8 @@ def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, peop
     for name, path in (("12-gap-map", "/dashboard/gaps"), ("13-eval", "/dashboard/eval"), ("14-api-docs", "/docs")):
         coordinator.goto(f"{server}{path}")
         shot(coordinator, name)
+        if name == "12-gap-map":  # the requisition and the 👎 are both counted
+            assert "1 / 1" in coordinator.inner_text(".figures")
         if name == "13-eval":  # the plot loads (the CSP allows the report's own images) and has its size
             assert coordinator.eval_on_selector("img[src$='risk_coverage.png']", "img => img.naturalWidth") > 0
     assert not errors, errors  # no CSP violations or script errors in any console

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from html import escape as html_escape
 
 import pytest
 
@@ -122,6 +123,23 @@ def test_gap_map_draws_charts_by_section_theme_and_month(coordinator, routed):
     html = coordinator.get("/dashboard/gaps").text
     assert html.count("<svg") == 3
     assert "bydelsmødre" in html and "tolk" in html
+
+
+def test_gap_map_counts_thumbs_down_and_routed_questions_too(client, new_client, services, people):
+    caseworker_client(client, services, people.caseworker)
+    post_form(client, "/chat", "/chat/feedback", {"question": "Hvem betaler for tolk?", "vote": "down"})
+    closest = services.engine.index.chunks[0]
+    services.requisitions.record_routed(people.caseworker, "telegram", "Hjælper bydelsmødre med boligsøgning?",
+                                        [closest.id])
+    coordinator = new_client()
+    sign_in(coordinator, "coordinator", COORDINATOR_PASSWORD)
+    html = coordinator.get("/dashboard/gaps").text
+
+    assert html.count("<svg") == 3  # no requisitions yet, and still the charts
+    assert "negative tilbagemeldinger (👎): 1" in html and "rutede spørgsmål: 1" in html  # the bars' tooltips
+    assert ">tolk<" in html and ">bydelsmødre<" in html and ">bolig<" in html  # themes read off the questions
+    title = services.engine.documents[closest.doc_id].metadata.title
+    assert f"<title>{html_escape(title)}" in html  # the routed question's closest section, by its document
 
 
 def test_eval_page_says_so_when_there_is_no_report(coordinator, monkeypatch, tmp_path):
