@@ -8,6 +8,7 @@ can go to the task force as a requisition.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import threading
@@ -29,10 +30,26 @@ from corpus.pipeline import IngestedDocument
 from corpus.store import CorpusStore, corpus_fingerprint
 from index.embedder import Embedder
 from index.fusion import FusionMethod
-from index.store import Hit, HybridIndex, read_manifest
+from index.store import Hit, HybridIndex, Sentence, read_manifest
 
 log = logging.getLogger(__name__)
+SHORT_SENTENCE_CHARS = 60
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
+# What kind of fact a question asks for, and how that kind of fact looks in a Danish passage. A quote that lacks
+# the kind asked for (a figure for "hvor mange", a date for "hvornår") rarely answers, however close its topic.
+_ASKS = {
+    "number": re.compile(r"\b(hvor (?:mange|meget|stor|store|tit|ofte|lang|længe)|hvad koster|hvilket beløb|antal|"
+                         r"how (?:many|much|often|long|large|big)|what does .{1,40} cost|budget\w*|procent|percent)\b", re.I),
+    "date": re.compile(r"\b(hvornår|hvilken dato|hvilket år|frist|when|what date|which year|what year|deadline)\b", re.I),
+    "person": re.compile(r"\b(hvem|who|whom)\b", re.I),
+}
+_LOOKS = {
+    "number": re.compile(r"\d|\b(en|et|én|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|halvdel\w*|"
+                         r"dobbelt\w*|hver\w*|årlig\w*|ugentlig\w*|månedlig\w*|daglig\w*)\b", re.I),
+    "date": re.compile(r"\b(1[89]\d\d|20\d\d|januar|februar|marts|april|maj|juni|juli|august|september|oktober|"
+                       r"november|december|primo|medio|ultimo|forår\w*|efterår\w*|snarest)\b", re.I),
+    "person": re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+\w*|\b[A-ZÆØÅ]{2,}\b"),
+}
 
 
 @dataclass(frozen=True)
@@ -146,7 +163,7 @@ class AnswerEngine:
             first = 0  # a table row is quoted with its header
         elif text[sentences[best][0].start:sentences[best][0].end].rstrip().endswith(":"):
             last = len(sentences) - 1 if all("\n" in text[s.end:s.end + 2] for s, _ in sentences[best:-1]) else min(best + 1, len(sentences) - 1)
-        elif best + 1 < len(sentences) and scores[best + 1] >= scores[best] - 0.01:
+        elif best + 1 < len(sentences) and (scores[best + 1] >= scores[best] - 0.01 or _completes(text, sentences[best + 1][0])):
             last = best + 1
         return (sentences[first][0].start, sentences[last][0].end), scores[best]
 
@@ -160,8 +177,8 @@ class AnswerEngine:
         quote_text = top.chunk.text[quotes[0][0]:quotes[0][1]]
         quote_terms = set(self.index.analyzer.terms(quote_text))
         numbers = set(_NUMBER.findall(question))
-        document_text = self.documents[top.chunk.doc_id].text if top.chunk.doc_id in self.documents else top.chunk.text
-        missing = sum(1 for n in numbers if n not in document_text)
+        missing = sum(1 for n in numbers if n not in top.chunk.text)
+        english = self.language.detect(question) == "en"
         return {
             "dense_top1": top.dense,
             "dense_margin": (dense_sorted[0] - dense_sorted[1]) if len(dense_sorted) > 1 else 0.0,
@@ -171,8 +188,21 @@ class AnswerEngine:
             "term_coverage": len(question_terms & chunk_terms) / max(len(question_terms), 1),
             "quote_term_coverage": len(question_terms & quote_terms) / max(len(question_terms), 1),
             "missing_numbers": float(missing > 0),
-            "english": 1.0 if self.language.detect(question) == "en" else 0.0,
+            "english": 1.0 if english else 0.0,
+            # Danish questions only: words no document uses ("boligstøtte", "blanket") point outside the corpus.
+            "unknown_terms": 0.0 if english else 1.0 - self.index.lexical.known_share(question),
+            "rare_term_coverage": 0.0 if english else self._rare_term_coverage(question_terms, chunk_terms),
+            "answer_kind_missing": _answer_kind_missing(question, quote_text, top.chunk.text),
         }
+
+    def _rare_term_coverage(self, question_terms: set[str], chunk_terms: set[str]) -> float:
+        """Share of the question's known terms, weighted by rarity (IDF), that the top passage contains."""
+        frequency = self.index.lexical.document_frequency
+        known = [t for t in question_terms if t in frequency]
+        if not known:
+            return 0.0
+        weights = {t: math.log(1 + self.index.lexical.size / frequency[t]) for t in known}
+        return sum(w for t, w in weights.items() if t in chunk_terms) / sum(weights.values())
 
     def _citation(self, hit: Hit, span: tuple[int, int]) -> Citation:
         document = self.documents.get(hit.chunk.doc_id)
@@ -282,3 +312,18 @@ def _mtime(path: Path) -> float | None:
         return os.stat(path).st_mtime
     except OSError:
         return None
+
+
+def _answer_kind_missing(question: str, quote: str, passage: str) -> float:
+    """1 when the question asks for a figure, date or person that neither quote nor passage shows; 0.5 quote only."""
+    asked = [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
+    if not asked:
+        return 0.0
+    if all(_LOOKS[kind].search(quote) for kind in asked):
+        return 0.0
+    return 0.5 if all(_LOOKS[kind].search(passage) for kind in asked) else 1.0
+
+
+def _completes(text: str, sentence: Sentence) -> bool:
+    """A short sentence right after the best one usually finishes its statement ("Svaret sendes til …")."""
+    return sentence.end - sentence.start <= SHORT_SENTENCE_CHARS

