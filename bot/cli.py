@@ -183,7 +183,10 @@ def render_text(answer: Any) -> str:
 
 def _interactive(engine: Any, *, as_json: bool) -> int:
     print("Vejviser — skriv et spørgsmål (tom linje eller Ctrl-D afslutter).", file=sys.stderr)
-    for raw in sys.stdin:
+    # Lines are read as bytes: one that is not UTF-8 is refused like any unusable question, not a crash.
+    stream = getattr(sys.stdin, "buffer", None)
+    lines = iter(stream) if stream is not None else (line.encode("utf-8", "surrogateescape") for line in sys.stdin)
+    for raw in lines:
         if not raw.strip():
             break
         try:

@@ -140,3 +140,18 @@ def test_a_missing_batch_file_is_a_usage_error(counted_loads: list[Settings], tm
     assert main(["ask", "--json", "--batch", str(tmp_path / "findes-ikke.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert counted_loads == []  # refused before the model and index were loaded
+
+
+def test_interactive_session_refuses_a_non_utf8_line_and_goes_on(counted_loads: list[Settings],
+                                                                 monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    typed = "Hvad er bydelsm\xf8dre?\n".encode("latin-1") + "Hvad er bydelsmødre?\n\n".encode("utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(typed), encoding="utf-8"))
+    assert main(["ask", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "not valid UTF-8" in captured.err and "Traceback" not in captured.err
+    (line,) = captured.out.splitlines()
+    data = json.loads(line)
+    assert data["question"] == "Hvad er bydelsmødre?"
+    assert_contract(data)
