@@ -56,15 +56,15 @@ def chunk_document(doc_id: str, text: str, headings: list[tuple[int, int, int]],
 
 
 def _absorb_fragments(doc_id: str, text: str, chunks: list[Chunk]) -> list[Chunk]:
-    """Join a fragment (a signature, a lone header line) to the passage before it, or after it at the start.
+    """Join a fragment (a signature, a lone header line) to its neighbour in the same section.
 
     Alone, "Venlig hilsen Mikkel Warming" or "Dato / Sagsnr." is a passage nobody can find or quote usefully."""
     merged: list[Chunk] = []
     for chunk in chunks:
-        if merged and (len(chunk.text) < MIN_CHARS or len(merged[-1].text) < MIN_CHARS) \
+        if merged and merged[-1].section == chunk.section \
+                and (len(chunk.text) < MIN_CHARS or len(merged[-1].text) < MIN_CHARS) \
                 and chunk.end - merged[-1].start <= MAX_CHARS:
-            keep = merged[-1] if len(merged[-1].text) >= len(chunk.text) else chunk  # the larger one's section
-            merged[-1] = _chunk(doc_id, text, keep.section, merged[-1].start, chunk.end)
+            merged[-1] = _chunk(doc_id, text, chunk.section, merged[-1].start, chunk.end)
         else:
             merged.append(chunk)
     return merged
