@@ -237,3 +237,12 @@ class LoginAttemptRow(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class SpentNonceRow(Base):
+    """A web form's CSRF nonce after its one submission: kept until its token expires, shared by all workers."""
+
+    __tablename__ = "csrf_spent_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

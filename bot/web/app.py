@@ -29,7 +29,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.web import admin, api, auth, chat, dashboard, documents, error_pages, insights, pages
 from bot.web.config import WebConfig
-from bot.web.csrf import CsrfTokens, MemorySpentNonces
+from bot.web.csrf import CsrfTokens, DatabaseSpentNonces
 from bot.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from bot.web.templating import STATIC_DIR
 
@@ -78,7 +78,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.web = web
     app.state.services = services
-    app.state.csrf = CsrfTokens(web.secret_key, MemorySpentNonces(), max_age_seconds=web.session_absolute_seconds)
+    spent = DatabaseSpentNonces(lambda: app.state.services.database)  # shared by every worker
+    app.state.csrf = CsrfTokens(web.secret_key, spent, max_age_seconds=web.session_absolute_seconds)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, hsts=web.secure_cookies)  # outermost: every response gets them

@@ -3,7 +3,8 @@
 A token is `issued.nonce.mac`, where the MAC (HMAC-SHA256 under the server secret) covers the session it
 was issued to. A forged token fails the MAC; a token from another session fails the binding; a replayed
 token fails because its nonce was spent by the first submission. Spent nonces are kept until the token
-would have expired anyway, in a store the workers share when there are several.
+would have expired anyway, in the database (`DatabaseSpentNonces`), so a form replayed to another worker,
+or after a restart, is refused too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.db import Database
 
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
@@ -44,6 +49,41 @@ class MemorySpentNonces:
                 return False
             self._spent[nonce] = expires_at
             return True
+
+
+class DatabaseSpentNonces:
+    """Spent nonces in the database every worker uses: the first worker to insert a nonce spends it."""
+
+    SWEEP_EVERY = 200  # spends between deletions of expired nonces
+
+    def __init__(self, database: Callable[[], Database], clock: Callable[[], float] = time.time) -> None:
+        self._database = database  # a getter: the app's database exists only once its lifespan has started
+        self._clock = clock
+        self._spends = 0
+
+    def spend(self, nonce: str, expires_at: float) -> bool:
+        from sqlalchemy import delete
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        from bot.models import SpentNonceRow
+
+        database = self._database()
+        dialect = postgresql if database.is_postgres else sqlite
+        expires = datetime.fromtimestamp(expires_at, UTC)
+        self._spends += 1
+        sweep = self._spends % self.SWEEP_EVERY == 0
+
+        def work(session) -> bool:  # noqa: ANN001
+            if sweep:
+                now = datetime.fromtimestamp(self._clock(), UTC)
+                session.execute(delete(SpentNonceRow).where(SpentNonceRow.expires_at < now))
+            inserted = session.execute(
+                dialect.insert(SpentNonceRow).values(nonce=nonce, expires_at=expires)
+                .on_conflict_do_nothing().returning(SpentNonceRow.nonce)
+            )
+            return inserted.first() is not None  # nothing returned: another submission spent it first
+
+        return database.run(work)
 
 
 class CsrfTokens:

@@ -102,6 +102,20 @@ def test_a_replayed_form_is_refused(client, people):
     assert "allerede sendt" in replay.text
 
 
+def test_a_form_replayed_to_another_worker_is_refused(client, settings, services, people):
+    """Workers share nothing but the database: the second 'worker' here is another app over the same one."""
+    from fastapi.testclient import TestClient
+
+    sign_in(client, "coordinator", COORDINATOR_PASSWORD)
+    token = csrf_from(client.get("/dashboard/users").text)
+    assert client.post("/dashboard/invites", data={"department": "SOF", "csrf_token": token}).status_code == 200
+    with TestClient(create_app(settings, services), base_url="https://testserver") as other_worker:
+        other_worker.cookies = client.cookies
+        assert other_worker.get("/dashboard/users").status_code == 200  # the same session works there
+        replay = other_worker.post("/dashboard/invites", data={"department": "SOF", "csrf_token": token})
+    assert replay.status_code == 403 and "allerede sendt" in replay.text
+
+
 def test_a_token_from_another_session_is_refused(client, new_client, people):
     sign_in(client, "coordinator", COORDINATOR_PASSWORD)
     other = new_client()
