@@ -41,7 +41,7 @@ def numbers(html: str) -> list[str]:
     return re.findall(r">(R-\d+)</a></td>", html)
 
 
-def test_list_filters_by_status_theme_assignee_and_text(coordinator, routed, people):
+def test_list_filters_by_status_theme_assignee_department_age_and_text(coordinator, routed, people):
     assert len(numbers(coordinator.get("/dashboard").text)) == 3
     assert numbers(coordinator.get("/dashboard?status=new").text) == [routed[0].number]
     assert numbers(coordinator.get("/dashboard?theme=tolk").text) == [routed[1].number]
@@ -49,6 +49,8 @@ def test_list_filters_by_status_theme_assignee_and_text(coordinator, routed, peo
     assert numbers(coordinator.get("/dashboard?q=bydelsm%C3%B8dre").text) == [routed[0].number]
     assert numbers(coordinator.get("/dashboard?status=open&sort=created").text) == [routed[0].number, routed[1].number]
     assert numbers(coordinator.get("/dashboard?age=7").text) == []
+    assert len(numbers(coordinator.get("/dashboard?department=Socialforvaltningen").text)) == 3
+    assert numbers(coordinator.get("/dashboard?department=Beskæftigelsesforvaltningen").text) == []
 
 
 def test_list_shows_waiting_time_and_unknown_filters_are_ignored(coordinator, routed):

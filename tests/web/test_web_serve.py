@@ -135,3 +135,26 @@ def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def test_first_start_prints_a_one_time_coordinator_password_once_and_it_signs_in(engine_dir, tmp_path, capsys):
+    """The operator's first start: no default password; the printed one works; a restart prints nothing."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from bot.web.app import create_app
+    from tests.web.conftest import csrf_from
+
+    settings = web_settings(engine_dir, coordinator_password=None,
+                            database_url=f"sqlite:///{tmp_path / 'first.sqlite3'}")
+    with TestClient(create_app(settings), base_url="https://testserver") as client:  # the lifespan loads everything
+        printed = capsys.readouterr().out
+        password = re.search(r"one-time password: (\S+)", printed).group(1)
+        assert "username: coordinator" in printed and len(password) >= 16
+        token = csrf_from(client.get("/login").text)
+        signed_in = client.post("/login", data={"username": "coordinator", "password": password, "csrf_token": token},
+                                follow_redirects=False)
+        assert signed_in.status_code == 303 and "/dashboard" in signed_in.headers["location"]
+    with TestClient(create_app(settings), base_url="https://testserver"):
+        assert "one-time password" not in capsys.readouterr().out
