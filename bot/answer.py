@@ -176,7 +176,7 @@ class AnswerEngine:
             # a lead-in quoted with its list
             ends_items = all("\n" in text[s.end:s.end + 2] for s, _ in sentences[last:-1])
             last = len(sentences) - 1 if ends_items else min(last + 1, len(sentences) - 1)
-        elif last + 1 < len(sentences) and _completes(text, sentences[last + 1][0]):
+        elif last + 1 < len(sentences) and _completes(sentences[last + 1][0]):
             last += 1
         return (sentences[first][0].start, sentences[last][0].end), best_score
 
@@ -337,6 +337,6 @@ def _answer_kind_missing(question: str, quote: str, passage: str) -> float:
     return 0.5 if all(_LOOKS[kind].search(passage) for kind in asked) else 1.0
 
 
-def _completes(text: str, sentence: Sentence) -> bool:
+def _completes(sentence: Sentence) -> bool:
     """A short sentence right after the best one usually finishes its statement ("Svaret sendes til …")."""
     return sentence.end - sentence.start <= SHORT_SENTENCE_CHARS
