@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from bot.web.auth import home_for
 from bot.web.deps import VisitorDep
 from bot.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+_markdown = MarkdownIt("commonmark", {"html": False})  # the spec's descriptions are Markdown; raw HTML is escaped
+
+
+def markdown(text: str) -> Markup:
+    return Markup(_markdown.render(text or ""))
 
 
 @router.get("/")
@@ -32,7 +39,7 @@ def api_reference(request: Request) -> Response:
                     "method": method.upper(),
                     "path": path,
                     "summary": operation.get("summary", ""),
-                    "description": operation.get("description", ""),
+                    "description": markdown(operation.get("description", "")),
                     "parameters": operation.get("parameters", []),
                     "body": _schema_name(body),
                     "responses": operation.get("responses", {}),
@@ -40,7 +47,8 @@ def api_reference(request: Request) -> Response:
                 }
             )
     schemas = spec.get("components", {}).get("schemas", {})
-    return render(request, "api_docs.html", {"spec": spec, "operations": operations, "schemas": schemas})
+    return render(request, "api_docs.html", {"spec": spec, "operations": operations, "schemas": schemas,
+                                             "description": markdown(spec.get("info", {}).get("description", ""))})
 
 
 def _schema_name(schema: dict | None) -> str:

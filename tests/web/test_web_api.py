@@ -128,3 +128,5 @@ def test_openapi_spec_and_reference_page(client):
     page = client.get("/docs")
     assert page.status_code == 200 and "POST /api/ask" in page.text
     assert "cdn" not in page.text.lower()
+    assert "<code>Authorization: Bearer &lt;token&gt;</code>" in page.text  # the descriptions' Markdown is rendered
+    assert "`status: route`" not in page.text
