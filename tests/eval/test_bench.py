@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from eval import bench
+from eval import bench, bench_docs
 from eval.bench_corpus import bench_questions, scale_corpus
 from eval.bench_report import Table
 
@@ -69,4 +69,6 @@ def test_http_table_against_a_real_server(ctx):
     assert [r[0] for r in table.rows] == [1, 4]
     _positive(table, ["requests", "req/s", "p50 ms", "p95 ms"])
     assert all(r[2] == 0 for r in table.rows), "no request may fail"
+    page = bench_docs.page(ctx, [table], command="vejviser bench", seconds=60, smoke=True)
+    assert "## Targets (issue 7)" in page and "HTTP p95 at 4 clients" in page and ctx.machine.cpu in page
     assert not list(Path(ctx.work).glob("*.pid"))
