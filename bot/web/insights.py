@@ -121,7 +121,9 @@ def report_html(path: Path) -> Markup:
             return 'src=""'
         return f'src="/dashboard/eval/assets/{name}"'
 
-    return Markup(re.sub(r'src="([^"]*)"', local, html))
+    html = re.sub(r'src="([^"]*)"', local, html)
+    # Table column alignment comes out as style="text-align:…", which the CSP (no inline style) would drop.
+    return Markup(re.sub(r'style="text-align:(left|right|center)"', r'class="align-\1"', html))
 
 
 @router.get("/dashboard/eval")

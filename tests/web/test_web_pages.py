@@ -155,12 +155,13 @@ def test_eval_page_renders_the_report_with_its_plots_and_escapes_html(coordinato
     from bot.web import insights
 
     (tmp_path / "REPORT.md").write_text(
-        "# Eval\n\n| metric | value |\n|---|---|\n| hit@5 | 0.91 |\n\n![curve](risk_coverage.png)\n\n<script>alert(1)</script>\n"
+        "# Eval\n\n| metric | value |\n|---|---:|\n| hit@5 | 0.91 |\n\n![curve](risk_coverage.png)\n\n<script>alert(1)</script>\n"
     )
     (tmp_path / "risk_coverage.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     monkeypatch.setattr(insights, "REPORT_DIR", tmp_path)
     html = coordinator.get("/dashboard/eval").text
     assert "<table>" in html and "hit@5" in html
+    assert '<td class="align-right">0.91</td>' in html and "style=" not in html  # aligned without inline style
     assert 'src="/dashboard/eval/assets/risk_coverage.png"' in html
     assert "<script>alert" not in html
     assert coordinator.get("/dashboard/eval/assets/risk_coverage.png").status_code == 200
