@@ -42,6 +42,7 @@ from bot.requisitions.views import (
     Stats,
 )
 from bot.settings import Settings
+from bot.themes import themes_of
 from index.embedder import Embedder
 
 __all__ = ["ANONYMISED", "EXPORT_COLUMNS", "Publisher", "RequisitionService", "Sender"]
@@ -166,7 +167,8 @@ class RequisitionService:
             )
         q = redact(question.strip())
         context_text, context_found = _clean_text(context, what="context", limit=MAX_CONTEXT_CHARS, required=False)
-        tags = _themes(themes)
+        # Nobody tags a question asked in chat: read the themes off its words, so the list's theme filter works.
+        tags = _themes(themes) or _themes(themes_of(f"{q.text} {context_text or ''}"))
         candidates = [
             {
                 "doc_id": c.doc_id,

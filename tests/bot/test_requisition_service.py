@@ -329,3 +329,11 @@ def test_routed_questions_are_anonymised_by_the_retention_purge(service, people,
     clock.advance(days=400)
     service.purge()
     assert "parkering" not in service.gap_signals(SYSTEM)[0].question
+
+
+def test_an_untagged_question_gets_the_themes_its_words_name(service, people) -> None:  # type: ignore[no-untyped-def]
+    chat = service.create(people.caseworker, "Hvem betaler tolk til familien?", None, context="De bor på herberg").requisition
+    assert chat.themes == ("tolk", "hjemløse", "børn og familier")
+    tagged = service.create(people.caseworker, "Hvem betaler tolk?", None, themes=["økonomi"]).requisition
+    assert tagged.themes == ("økonomi",)  # a caller's tags win
+    assert service.create(people.caseworker, "Må jeg parkere her?", None).requisition.themes == ()
