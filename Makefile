@@ -5,13 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-# `make run` is for one machine: plain-http cookies on 127.0.0.1 unless the environment says otherwise.
-export VEJVISER_DEVELOPMENT ?= true
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test setup setup-test model index eval bench clean
 
+# `make run` is for one machine: plain-http cookies on 127.0.0.1 unless the environment says otherwise.
+# (Only for run: the tests must see the production defaults, Secure cookies and HSTS.)
+run: export VEJVISER_DEVELOPMENT ?= true
 run: setup
 	$(BIN)/vejviser serve
 

@@ -17,6 +17,20 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+# The tests build their own settings: an operator's VEJVISER_* environment (development mode, a bot token, a
+# database URL) must not change what they see. Only the VEJVISER_TEST_* knobs meant for the tests stay.
+for _name in [name for name in os.environ if name.startswith("VEJVISER_") and not name.startswith("VEJVISER_TEST_")]:
+    del os.environ[_name]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ignore_operator_env_file() -> None:
+    """A `.env` the operator keeps in the checkout is for `make run`, not for the tests."""
+    from bot.settings import Settings
+
+    Settings.model_config["env_file"] = None
+
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TODAY = "2026-06-01"  # pinned, so the source-age notices do not change with the calendar
 
