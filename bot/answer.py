@@ -117,8 +117,9 @@ class AnswerEngine:
         redaction = redact(text)
         text = redaction.text
         self._reload_if_changed()
-        language = self.language.detect(text)
-        evidence = self.gather(text, method=method)
+        # Detected once, on the question without nationality words, so they cannot change the reply's language.
+        language = self.language.detect(neutral_query(text))
+        evidence = self.gather(text, method=method, language=language)
         confidence = self.confidence_model.confidence(evidence.features) if evidence.hits else 0.0
         status = "answered" if evidence.hits and confidence >= self.threshold() else "route"
         citations = [self._citation(hit, span) for hit, span in zip(evidence.hits, evidence.quotes)]
@@ -130,9 +131,10 @@ class AnswerEngine:
             confidence=confidence, citations=citations, notices=notices, redacted=redaction.found,
         )
 
-    def gather(self, question: str, *, method: FusionMethod | None = None) -> Evidence:
+    def gather(self, question: str, *, method: FusionMethod | None = None, language: Language | None = None) -> Evidence:
         """Retrieve and select quotes; the measurable part of answering, shared with eval."""
         question = neutral_query(question)
+        english = (language or self.language.detect(question)) == "en"
         with self._lock:
             query_vector = self.embedder.embed([question], kind="query")[0]
             hits = self.index.search(
@@ -148,7 +150,7 @@ class AnswerEngine:
             hits = [hits[i] for i in order]
             quotes = [spans[i][0] for i in order]
             sentence_scores = [spans[i][1] for i in order]
-            features = self._features(question, question_terms, hits, quotes, sentence_scores)
+            features = self._features(question, question_terms, hits, quotes, sentence_scores, english)
         return Evidence(hits=hits, quotes=quotes, features=features)
 
     def _best_span(self, hit: Hit, query_vector: np.ndarray, question_terms: set[str],
@@ -181,7 +183,7 @@ class AnswerEngine:
         return (sentences[first][0].start, sentences[last][0].end), best_score
 
     def _features(self, question: str, question_terms: set[str], hits: list[Hit], quotes: list[tuple[int, int]],
-                  sentence_scores: list[float]) -> dict[str, float]:
+                  sentence_scores: list[float], english: bool) -> dict[str, float]:
         if not hits:
             return {}
         top = hits[0]
@@ -191,7 +193,6 @@ class AnswerEngine:
         quote_terms = set(self.index.analyzer.terms(quote_text))
         numbers = set(_NUMBER.findall(question))
         missing = sum(1 for n in numbers if n not in top.chunk.text)
-        english = self.language.detect(question) == "en"
         return {
             "dense_top1": top.dense,
             "dense_margin": (dense_sorted[0] - dense_sorted[1]) if len(dense_sorted) > 1 else 0.0,
