@@ -80,7 +80,10 @@ def recommendations(ctx: Any, tables: dict[str, Table]) -> list[str]:
         n = ctx.figures["builds"][-1].chunks
         current = ctx.settings.hnsw_threshold
         exact, graph = ctx.figures.get(f"answer:{n}:flat", {}), ctx.figures.get(f"answer:{n}:hnsw", {})
-        if hnsw.recall50 < 0.95 and exact and graph:
+        if hnsw.recall50 < 0.95 and exact and graph and n <= current:
+            lines.append(f"- **Index: keep `hnsw_threshold = {current:,}`.** Up to the largest size measured ({n:,} chunks) "
+                         f"exact search is used, and HNSW there finds only {hnsw.recall50:.0%} of the exact 50 candidates.")
+        elif hnsw.recall50 < 0.95 and exact and graph:
             # HNSW loses candidates the fusion needs; exact search is worth its milliseconds up to the largest size measured.
             lines.append(f"- **Index: raise `hnsw_threshold` from {current:,} to {n:,}** (exact search up to the largest size "
                          f"measured). At {n:,} chunks the shipped HNSW finds {hnsw.recall50:.0%} of the exact 50 candidates, gold "
@@ -118,7 +121,8 @@ def page(ctx: Any, tables: list[Table], *, command: str, seconds: float, smoke: 
         "",
         "## Defaults these figures support",
         "",
-        *recommendations(ctx, by_key),
+        *(["- None: at smoke size the corpora and gold sample are too small to choose defaults from."] if smoke
+          else recommendations(ctx, by_key)),
         "",
         "## Tables",
         "",
