@@ -73,7 +73,10 @@ def recommendations(ctx: Any, tables: dict[str, Table]) -> list[str]:
         for r in rows:
             if r["within 0.01"] and r["backend"] not in SETTING_OF and shipped and r["answer p95 ms"] < shipped["answer p95 ms"]:
                 lines.append(f"- {r['backend']} is faster (answer p95 {cell(r['answer p95 ms'])} ms) and within 0.01, but is not "
-                             "a Settings option; wiring it in would be the way to use it.")
+                             "a Settings option: sentence-transformers' own ONNX backend needs optimum-onnx, whose releases pin "
+                             "transformers below the version used here, and running the graph in onnxruntime directly would "
+                             "step outside sentence-transformers, the embedding stack the client fixed. Kept as the measured "
+                             "next step.")
     rows = ctx.figures.get("faiss")
     if rows:
         flat, hnsw = rows[0], rows[1]
