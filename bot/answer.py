@@ -88,7 +88,7 @@ class AnswerEngine:
         from index.builder import build_index, load_embedder
 
         embedder, checksum = (embedder, getattr(embedder, "checksum", embedder.model_id)) if embedder else load_embedder(settings)
-        corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir)
+        corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir, settings.cache_dir)
         ingested = corpus.load()
         corpus_hash = corpus_fingerprint(ingested)
         try:

@@ -21,7 +21,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(core_only=next((w for w in words if not w.startswith("-")), None) in CORE_COMMANDS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -41,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def build_parser() -> argparse.ArgumentParser:
+CORE_COMMANDS = ("ask", "index", "corpus", "model")
+
+
+def build_parser(*, core_only: bool = False) -> argparse.ArgumentParser:
+    """Every sub-command; `core_only` skips importing the service ones (a second off each `vejviser ask`)."""
     parser = argparse.ArgumentParser(prog="vejviser", description="Answers from Copenhagen's integration policy documents.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -70,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     install.add_argument("--force", action="store_true")
     install.set_defaults(handler=_model_install)
 
-    for register in _service_commands():
-        register(commands)
+    if not core_only:
+        for register in _service_commands():
+            register(commands)
     return parser
 
 
@@ -208,7 +214,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from index.store import HybridIndex
 
     embedder, checksum = load_embedder(settings)
-    corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir)
+    corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir, settings.cache_dir)
     ingested = corpus.load()
     try:
         previous = HybridIndex.load(settings.index_dir, model_id=embedder.model_id, model_checksum=checksum, corpus_hash=None)
@@ -243,7 +249,7 @@ def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
 def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
     from corpus.store import CorpusStore
 
-    for ingested in CorpusStore(settings.documents_dir, settings.added_documents_dir).load():
+    for ingested in CorpusStore(settings.documents_dir, settings.added_documents_dir, settings.cache_dir).load():
         meta = ingested.document.metadata
         print(f"{ingested.document.doc_id}\t{meta.date or '—'}\t{meta.doc_type}\t{len(ingested.chunks)} chunks\t{meta.title}")
     return EXIT_OK

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     def added_documents_dir(self) -> Path:
         return self.data_dir / "documents"
 
+    @property
+    def cache_dir(self) -> Path:
+        """Derived data that is safe to delete (the ingested corpus); written by the service itself."""
+        return self.data_dir / "cache"
 
     @property
     def resolved_database_url(self) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import pickle
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -14,13 +16,20 @@ from corpus.document import DocumentMetadata
 from corpus.loaders import SUPPORTED_SUFFIXES, read_text
 from corpus.pipeline import IngestedDocument, Ingestor, safe_doc_id
 
+log = logging.getLogger(__name__)
+
 
 class CorpusStore:
-    """Lists, loads and adds documents; added ones are kept as extracted UTF-8 text plus a metadata file."""
+    """Lists, loads and adds documents; added ones are kept as extracted UTF-8 text plus a metadata file.
 
-    def __init__(self, documents_dir: Path, added_dir: Path) -> None:
+    With a `cache_dir`, `load` keeps the ingested corpus there, keyed by every source text and the ingestion code
+    itself: cleaning and OCR repair take seconds, and every process (each web worker, each CLI call) needs them.
+    """
+
+    def __init__(self, documents_dir: Path, added_dir: Path, cache_dir: Path | None = None) -> None:
         self.documents_dir = documents_dir
         self.added_dir = added_dir
+        self.cache_dir = cache_dir
 
     def sources(self) -> list[tuple[str, Path]]:
         """(doc_id, text file) for every document, shipped first, in a stable order."""
@@ -31,9 +40,47 @@ class CorpusStore:
     def load(self) -> list[IngestedDocument]:
         """Ingest every document; the clean ones teach OCR repair their vocabulary first."""
         raws = [(doc_id, path, read_text(path)) for doc_id, path in self.sources()]
+        metadata = [self._metadata_for(path) for _, path, _ in raws]
+        cache = self._cache_file(raws, metadata)
+        if cache is not None and cache.is_file():
+            try:
+                with cache.open("rb") as handle:
+                    return pickle.load(handle)
+            except Exception as error:  # a damaged cache is only a slower start
+                log.warning("ignoring the corpus cache %s (%s); ingesting again", cache, error)
         ingestor = Ingestor()
         ingestor.learn([raw for _, _, raw in raws])
-        return [ingestor.ingest(doc_id, path.name, raw, self._metadata_for(path)) for doc_id, path, raw in raws]
+        ingested = [ingestor.ingest(doc_id, path.name, raw, meta) for (doc_id, path, raw), meta in zip(raws, metadata)]
+        if cache is not None:
+            self._write_cache(cache, ingested)
+        return ingested
+
+    def _cache_file(self, raws: list[tuple[str, Path, str]], metadata: list[DocumentMetadata | None]) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        digest = hashlib.sha256(_ingestion_code_version().encode())
+        for (doc_id, path, raw), meta in zip(raws, metadata):
+            digest.update(json.dumps([doc_id, path.name, raw, asdict(meta) if meta else None], ensure_ascii=False).encode())
+        return self.cache_dir / f"corpus-{digest.hexdigest()[:24]}.pickle"
+
+    def _write_cache(self, cache: Path, ingested: list[IngestedDocument]) -> None:
+        """Best effort, atomic (temp file + rename, so a worker never reads half a file); older caches go."""
+        tmp: str | None = None
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=f".{cache.name}.")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(ingested, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+            tmp = None
+            for old in cache.parent.glob("corpus-*.pickle"):
+                if old != cache:
+                    old.unlink(missing_ok=True)
+        except (OSError, pickle.PicklingError) as error:
+            log.warning("could not write the corpus cache %s (%s)", cache, error)
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     def add_file(self, path: Path) -> IngestedDocument:
         """Add a document file; nothing changes on disk unless it can be read and ingested."""
@@ -95,6 +142,20 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _ingestion_code_version() -> str:
+    """The ingestion code and the word list OCR repair reads: a change to either must not reuse a cached corpus."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    try:
+        digest.update(version("wordfreq").encode())
+    except PackageNotFoundError:
+        pass
+    return digest.hexdigest()
 
 
 def corpus_fingerprint(ingested: list[IngestedDocument]) -> str:

@@ -773,7 +773,9 @@ class SentenceTransformerEmbedder:
             manifest = self._manifest()
             _offline()
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every `vejviser ask` is noise
             model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
             if dimension() != manifest["dimensions"]:
