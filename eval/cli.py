@@ -56,15 +56,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     for d in equal[1]:
         print(f"  {d.template_id}: " + "; ".join(f"{status} {first}" for _, status, first in d.outcomes))
     committed = _read_summary(report.REPORT_DIR / "summary.json")
-    if args.no_report:
-        return 0
-    command = "vejviser eval " + " ".join(a for a in sys.argv[2:] if a != "--check") if sys.argv[1:2] == ["eval"] else "vejviser eval"
-    out_dir = report.REPORT_DIR if path == runner.gold_path(args.split) and args.split == "test" else report.REPORT_DIR / args.split
-    report.write(args.split, shipped_key, runs, shipped_outcomes, equal, engine.threshold(), engine.embedder.model_id,
-                 command, out_dir)
-    print(f"report written to {out_dir / 'REPORT.md'}")
-    if args.check and committed is not None:
-        current = json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
+    if not args.no_report:
+        command = "vejviser eval " + " ".join(a for a in sys.argv[2:] if a != "--check") if sys.argv[1:2] == ["eval"] else "vejviser eval"
+        out_dir = report.REPORT_DIR if path == runner.gold_path(args.split) and args.split == "test" else report.REPORT_DIR / args.split
+        report.write(args.split, shipped_key, runs, shipped_outcomes, equal, engine.threshold(), engine.embedder.model_id,
+                     command, out_dir)
+        print(f"report written to {out_dir / 'REPORT.md'}")
+    if args.check:
+        # Against the committed report (read before anything was written), with or without --no-report.
+        if committed is None:
+            raise InvalidInput(f"--check needs a committed report: {report.REPORT_DIR / 'summary.json'} is missing.")
+        if args.gold is not None or committed.get("split") != args.split:
+            raise InvalidInput(f"--check compares with the committed report of the '{committed.get('split')}' split; "
+                               f"run it with --split {committed.get('split')} and the shipped gold set.")
+        current = report.summary(args.split, shipped_key, runs, equal, engine.threshold(), engine.embedder.model_id)
         problems = report.regressions(current, committed, args.tolerance)
         if problems:
             print("quality regressed against the committed report:\n  " + "\n  ".join(problems), file=sys.stderr)

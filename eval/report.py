@@ -40,6 +40,19 @@ def table(rows: dict[str, Scores]) -> str:
     return "\n".join(lines)
 
 
+def summary(split: str, shipped: str, runs: dict[str, dict[str, dict[str, Scores]]],
+            equal: tuple[int, list[Divergence]], threshold: float, model_id: str) -> dict[str, Any]:
+    """The figures of summary.json, the ones CI guards against regressions."""
+    templates, divergences = equal
+    return {
+        "split": split, "fusion": shipped, "threshold": threshold, "model": model_id,
+        "figures": {k: _clean(v) for k, v in asdict(runs[shipped]["overall"]["all"]).items() if k != "extra"},
+        "baselines": {name: {k: _clean(v) for k, v in asdict(r["overall"]["all"]).items() if k != "extra"}
+                      for name, r in runs.items()},
+        "equal_treatment": {"templates": templates, "divergences": len(divergences)},
+    }
+
+
 def write(
     split: str, shipped: str, runs: dict[str, dict[str, dict[str, Scores]]], outcomes: list[Outcome],
     equal: tuple[int, list[Divergence]], threshold: float, model_id: str, command: str, out_dir: Path = REPORT_DIR,
@@ -48,14 +61,8 @@ def write(
     out_dir.mkdir(parents=True, exist_ok=True)
     _plots(outcomes, runs[shipped]["document"], out_dir)
     templates, divergences = equal
-    summary = {
-        "split": split, "fusion": shipped, "threshold": threshold, "model": model_id,
-        "figures": {k: _clean(v) for k, v in asdict(runs[shipped]["overall"]["all"]).items() if k != "extra"},
-        "baselines": {name: {k: _clean(v) for k, v in asdict(r["overall"]["all"]).items() if k != "extra"}
-                      for name, r in runs.items()},
-        "equal_treatment": {"templates": templates, "divergences": len(divergences)},
-    }
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    figures = summary(split, shipped, runs, equal, threshold, model_id)
+    (out_dir / "summary.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     shipped_run = runs[shipped]
     lines = [
         "# Vejviser eval report", "",
