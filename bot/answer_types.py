@@ -54,3 +54,13 @@ class Answer:
             "notices": list(self.notices),
             "redacted": list(self.redacted),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, for storing an answer shown to a caseworker (unlike `to_json`, not a public contract)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The inverse of `to_dict`."""
+        return cls(**{**data, "citations": [Citation(**c) for c in data["citations"]],
+                      "notices": list(data.get("notices", ())), "redacted": tuple(data.get("redacted", ()))})

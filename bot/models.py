@@ -246,3 +246,16 @@ class SpentNonceRow(Base):
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TelegramAnswerRow(Base):
+    """An answer the bot showed with buttons: what 👍/👎 and routing need, in the database so any worker (or the bot
+    after a restart) can act on a button press. The question in it is the redacted one."""
+
+    __tablename__ = "telegram_answers"
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    caseworker_id: Mapped[int] = mapped_column(Integer, index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    waiting_since: Mapped[datetime | None]  # set while the bot waits for the context of a route

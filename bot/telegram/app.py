@@ -35,6 +35,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram import access, handlers
 from bot.telegram.conversation import BotContext
+from bot.telegram.memory import AnswerMemory
 from bot.telegram.delivery import deliver_forever
 from bot.telegram.ratelimit import FloodLimiter
 
@@ -61,6 +62,7 @@ def build_application(services: Services, *, request: BaseRequest | None = None,
 
     async def post_init(application: Application) -> None:
         application.bot_data["services"] = services
+        application.bot_data["memory"] = AnswerMemory(services.database)
         application.bot_data["limiter"] = FloodLimiter(services.settings.telegram_rate_limit,
                                                        services.settings.telegram_rate_window_seconds)
         if deliver_outbox:

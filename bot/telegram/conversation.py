@@ -1,43 +1,21 @@
-"""What the bot remembers between two messages of one caseworker: recent answers (for the buttons) and a pending route.
-
-It lives in PTB's per-user `user_data`, in memory: a button on an answer older than the last
-`RECENT_ANSWERS`, or from before a restart, says it expired and how to route instead. Nothing that must
-not be lost lives here; requisitions and notifications are in the database.
-"""
+"""The handlers' context: the shared services, the caseworker the access gate recognised, and the answers shown with
+buttons (kept in the database by `AnswerMemory`, so a button works on whichever worker the press reaches)."""
 
 from __future__ import annotations
 
-import secrets
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import asyncio
+from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.answer_types import Answer
+from bot.telegram.memory import AnswerMemory, PendingAnswer
 from bot.telegram.ratelimit import FloodLimiter
-from bot.telegram.texts import Language
 
 if TYPE_CHECKING:
     from bot.actors import Caseworker
     from bot.services import Services
 
-RECENT_ANSWERS = 20
-ROUTE_WAIT_SECONDS = 15 * 60  # after this, a message is a new question, not the context asked for
-
-
-@dataclass
-class PendingAnswer:
-    """An answer shown with buttons: what feedback and routing need, and what was already done with it."""
-
-    question: str  # redacted
-    answer: Answer
-    language: Language
-    citations: tuple[str, ...]  # chunk ids of the passages shown
-    message_id: int | None = None  # the message carrying the buttons
-    voted: bool = False
-    routed_as: str | None = None  # requisition number once routed
-    asked_at: float = field(default_factory=time.monotonic)
+__all__ = ["BotContext", "PendingAnswer"]
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -56,6 +34,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.bot_data["limiter"]
 
     @property
+    def memory(self) -> AnswerMemory:
+        return self.bot_data["memory"]
+
+    @property
     def registered(self) -> Caseworker:
         """The caseworker; handlers behind the access gate may rely on it."""
         if self.caseworker is None:
@@ -64,33 +46,23 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     # Recent answers, keyed by the short token their buttons carry.
 
-    def remember(self, pending: PendingAnswer) -> str:
-        answers: dict[str, PendingAnswer] = self._user().setdefault("answers", {})
-        token = secrets.token_hex(4)
-        answers[token] = pending
-        while len(answers) > RECENT_ANSWERS:
-            answers.pop(next(iter(answers)))
-        return token
+    async def remember(self, pending: PendingAnswer) -> str:
+        return await asyncio.to_thread(self.memory.remember, self.registered.id, pending)
 
-    def recall(self, token: str) -> PendingAnswer | None:
-        return self._user().get("answers", {}).get(token)
+    async def recall(self, token: str) -> PendingAnswer | None:
+        return await asyncio.to_thread(self.memory.recall, self.registered.id, token)
+
+    async def save(self, token: str, pending: PendingAnswer) -> None:
+        await asyncio.to_thread(self.memory.save, self.registered.id, token, pending)
 
     # The one follow-up before routing: the next text message is the context.
 
-    def await_context(self, token: str) -> None:
-        self._user()["route_wait"] = (token, time.monotonic())
+    async def await_context(self, token: str) -> None:
+        await asyncio.to_thread(self.memory.await_context, self.registered.id, token)
 
-    def take_waiting_route(self) -> str | None:
+    async def take_waiting_route(self) -> str | None:
         """The token of the answer waiting for context, if the caseworker was asked recently; clears it."""
-        waiting = self._user().pop("route_wait", None)
-        if waiting is None or time.monotonic() - waiting[1] > ROUTE_WAIT_SECONDS:
-            return None
-        return waiting[0]
+        return await asyncio.to_thread(self.memory.take_waiting_route, self.registered.id)
 
-    def cancel_waiting_route(self) -> None:
-        self._user().pop("route_wait", None)
-
-    def _user(self) -> dict[str, Any]:
-        if self.user_data is None:
-            raise RuntimeError("no user in this update")
-        return self.user_data
+    async def cancel_waiting_route(self) -> None:
+        await asyncio.to_thread(self.memory.cancel_waiting_route, self.registered.id)

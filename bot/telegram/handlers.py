@@ -127,13 +127,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     if redaction.found:
         await _delete(message)
     if len(redaction.text) > context.services.settings.max_question_chars:
-        context.cancel_waiting_route()
+        await context.cancel_waiting_route()
         await _send(context, message, _too_long(redaction.text, context, caseworker.language))
         return
     if await _provide_info(context, message, redaction):
         return
-    token = context.take_waiting_route()
-    pending = context.recall(token) if token else None
+    token = await context.take_waiting_route()
+    pending = await context.recall(token) if token else None
     if pending is not None and pending.routed_as is None:
         await _create_requisition(context, message, pending.question, pending.answer, redaction.text,
                                   pending.language, redaction.found, pending=pending, token=token)
@@ -152,10 +152,11 @@ async def _answer(context: BotContext, message: Message, redaction: Redaction) -
     shown = shown_citations(answer)
     pending = PendingAnswer(question=answer.question, answer=answer, language=language,
                             citations=tuple(c.chunk_id or c.doc_id for c in shown))
-    token = context.remember(pending)
+    token = await context.remember(pending)
     sent = await _send(context, message, render_answer(answer, language, redacted=redaction.found),
                        answer_keyboard(token, language), quote=not redaction.found)
     pending.message_id = sent.message_id
+    await context.save(token, pending)
     if answer.status == "route":
         await _note_gap(context, answer.question, pending.citations)
 
@@ -204,6 +205,7 @@ async def _create_requisition(context: BotContext, message: Message, question: s
                 quote=not redacted)
     if pending is not None and token is not None:
         pending.routed_as = number
+        await context.save(token, pending)
         await _refresh_buttons(context, message.chat_id, pending, token)
 
 
@@ -219,7 +221,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     action, token = parsed
-    pending = context.recall(token)
+    pending = await context.recall(token)
     if pending is None:
         await query.answer(text("button_expired", context.registered.language), show_alert=True)
         return
@@ -230,24 +232,25 @@ async def on_button(update: Update, context: BotContext) -> None:
             await asyncio.to_thread(context.services.requisitions.record_feedback, context.registered, CHANNEL,
                                     pending.question, list(pending.citations), action)
             pending.voted = True
+            await context.save(token, pending)
             await _refresh_buttons(context, chat_id, pending, token)
         await query.answer(text("thanks_up" if action == "up" else "thanks_down", language))
     elif pending.routed_as is not None:
         await query.answer(_plain(text("routed", language, number=pending.routed_as)), show_alert=True)
     elif action == "route":
-        context.await_context(token)
+        await context.await_context(token)
         await query.answer()
         await context.bot.send_message(chat_id, text("ask_context", language), parse_mode=ParseMode.HTML,
                                        reply_markup=context_keyboard(token, language))
     elif action == "skip":
-        context.cancel_waiting_route()
+        await context.cancel_waiting_route()
         await query.answer()
         await query.edit_message_reply_markup(reply_markup=None)
         assert isinstance(query.message, Message)
         await _create_requisition(context, query.message, pending.question, pending.answer, None, language, (),
                                   pending=pending, token=token)
     else:  # cancel
-        context.cancel_waiting_route()
+        await context.cancel_waiting_route()
         await query.answer(text("route_cancelled", language))
         await query.edit_message_reply_markup(reply_markup=None)
 

@@ -62,11 +62,6 @@ def serve(settings: Settings, workers: int | None = None) -> int:
         "log_level": "info",
         "timeout_graceful_shutdown": 10,
     }
-    if workers > 1 and settings.telegram_token is not None:
-        # The bot's memory of recent answers (for the buttons) and of a pending route is per process.
-        print("Vejviser: warning: with several workers a Telegram button press can reach a worker that did not send "
-              "the answer and be told it expired. Run the bot in its own one-worker instance instead (docs/DEPLOY.md).",
-              flush=True)
     scheme = "http" if settings.development else "https (behind your proxy) or http"
     print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), {workers} worker(s)", flush=True)
     if workers == 1:

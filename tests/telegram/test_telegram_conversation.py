@@ -8,8 +8,12 @@ import pytest
 from telegram.ext import Application
 
 from bot.actors import SYSTEM, Caseworker
+from bot.answer import AnswerEngine
 from bot.services import Services
-from conftest import ANSWERABLE, UNANSWERABLE
+from bot.settings import Settings
+from bot.telegram.app import build_application
+from bot.telegram.memory import RECENT_ANSWERS, PendingAnswer
+from conftest import ANSWERABLE, UNANSWERABLE, open_services
 from telegram_fakes import Person, RecordingRequest, deliver
 
 pytestmark = pytest.mark.usefixtures("caseworker")
@@ -123,16 +127,60 @@ async def test_cancelling_the_route_creates_nothing_and_the_next_message_is_a_qu
     assert reply.text.startswith("Ifølge ")
 
 
-async def test_a_button_from_before_a_restart_says_it_expired(
-    application: Application, anna: Person, transport: RecordingRequest
+async def test_buttons_work_on_another_worker_and_after_a_restart(
+    application: Application, anna: Person, transport: RecordingRequest, services: Services, caseworker: Caseworker,
+    settings: Settings, engine: AnswerEngine,
 ) -> None:
-    answer = await ask(application, anna, transport, ANSWERABLE)
-    application.user_data[anna.user_id].clear()  # what a restart forgets
+    answer = await ask(application, anna, transport, UNANSWERABLE)
+    buttons = dict(answer.buttons())
+    # A second bot over the same database: another web worker, or this one after a restart (nothing in memory).
+    other_services = open_services(settings, engine)
+    other = build_application(other_services, request=transport, get_updates_request=transport, deliver_outbox=False)
+    await other.initialize()
+    await other.post_init(other)
+    try:
+        await deliver(other, anna.press(buttons["👎"], on=answer))
+        await deliver(other, anna.press(buttons["Send til task forcen"], on=answer))
+        assert "kontekst" in transport.last_message().text
+    finally:
+        await other.shutdown()
+        other_services.close()
+    await deliver(application, anna.text("Det gælder en familie i Nordvest"))  # the context reaches the first one
 
-    await deliver(application, anna.press(dict(answer.buttons())["👍"], on=answer))
+    assert services.requisitions.feedback_summary(SYSTEM).down == 1
+    page = services.requisitions.list(caseworker)
+    assert page.total == 1 and "Nordvest" in (page.items[0].context or "")
+    assert page.items[0].number in transport.last_message().text
+
+
+async def test_a_button_on_an_answer_no_longer_kept_says_it_expired_and_how_to_route(
+    application: Application, anna: Person, transport: RecordingRequest, services: Services, caseworker: Caseworker
+) -> None:
+    first = await ask(application, anna, transport, ANSWERABLE)
+    memory = application.bot_data["memory"]
+    later = PendingAnswer(question="senere", answer=services.engine.ask(ANSWERABLE), language="da", citations=())
+    for _ in range(RECENT_ANSWERS):  # as many newer answers as are kept (asked here directly: the flood limit)
+        memory.remember(caseworker.id, later)
+
+    await deliver(application, anna.press(dict(first.buttons())["👍"], on=first))
 
     alert = transport.named("answerCallbackQuery")[-1]
     assert alert.params["show_alert"] is True and "/rekvirer" in alert.params["text"]
+    assert services.requisitions.feedback_summary(SYSTEM).up == 0
+
+
+async def test_a_button_from_another_caseworkers_answer_does_nothing(
+    application: Application, anna: Person, transport: RecordingRequest, services: Services
+) -> None:
+    answer = await ask(application, anna, transport, ANSWERABLE)
+    ole = Person(user_id=5151, first_name="Ole")
+    services.accounts.register_caseworker(SYSTEM, channel="telegram", external_id=str(ole.user_id), display_name="Ole",
+                                          department="BIF")
+
+    await deliver(application, ole.press(dict(answer.buttons())["👍"], on=answer))
+
+    assert transport.named("answerCallbackQuery")[-1].params["show_alert"] is True
+    assert services.requisitions.feedback_summary(SYSTEM).up == 0
 
 
 async def test_rekvirer_routes_directly(
