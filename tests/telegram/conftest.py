@@ -11,25 +11,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from telegram.ext import Application
 
-from bot.accounts import AccountService
 from bot.actors import SYSTEM, Caseworker
 from bot.answer import AnswerEngine
-from bot.db import Database
-from bot.requisitions import RequisitionService
 from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from index.embedder import HashingEmbedder
 from telegram_fakes import Person, RecordingRequest
-
-CALIBRATION = Path(__file__).parent / "fixtures" / "term_coverage_calibration.json"
-TOKEN = "123456:TEST-telegram-token"
-WEBHOOK_SECRET = "test-webhook-secret-0123456789"
-ANSWERABLE = "Hvor mange rådgivere har task forcen?"
-UNANSWERABLE = "Må jeg parkere på cykelstien?"
+from telegram_setup import CALIBRATION, TOKEN, WEBHOOK_SECRET, open_services
 
 
 @pytest.fixture(scope="session")
@@ -51,16 +42,6 @@ def engine(engine_settings: Settings) -> AnswerEngine:
 @pytest.fixture
 def settings(engine_settings: Settings, tmp_path: Path) -> Settings:
     return engine_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'vejviser.sqlite3'}"})
-
-
-def open_services(settings: Settings, engine: AnswerEngine) -> Services:
-    """The real requisition and account services over `settings.database_url`, sharing an already loaded engine."""
-    database = Database(settings.resolved_database_url)
-    database.migrate()
-    accounts = AccountService(database, settings)
-    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # argon2id, cheap for tests
-    requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine)
-    return Services(settings, engine, requisitions, accounts, database)
 
 
 @pytest.fixture

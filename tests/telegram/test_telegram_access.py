@@ -7,8 +7,8 @@ from telegram.ext import Application
 from bot.actors import SYSTEM
 from bot.services import Services
 from bot.telegram.access import REFUSALS
-from conftest import ANSWERABLE
 from telegram_fakes import Person, RecordingRequest, deliver
+from telegram_setup import ANSWERABLE
 
 
 async def test_start_with_an_invite_code_registers_the_user_with_the_invites_department(

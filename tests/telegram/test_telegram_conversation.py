@@ -13,8 +13,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.memory import RECENT_ANSWERS, PendingAnswer
-from conftest import ANSWERABLE, UNANSWERABLE, open_services
 from telegram_fakes import Person, RecordingRequest, deliver
+from telegram_setup import ANSWERABLE, UNANSWERABLE, open_services
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 

@@ -17,8 +17,8 @@ from bot.settings import Settings
 from bot.telegram.app import run_polling, set_webhook, start_bot, stop_bot, webhook_url
 from bot.web.app import create_app
 from botapi_standin import BotApiStandIn
-from conftest import ANSWERABLE, TOKEN, WEBHOOK_SECRET
 from telegram_fakes import Person
+from telegram_setup import ANSWERABLE, TOKEN, WEBHOOK_SECRET
 
 SECRET_KEY = "test-secret-key-for-the-webhook-tests-0123456789"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -1,0 +1,33 @@
+"""What the Telegram tests share besides fixtures: the bot's test token and secret, the two questions whose fate the
+test calibration fixes, and the real services over a database. A module of its own (not conftest), so a test file
+imports it by a name no other test folder uses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+from bot.accounts import AccountService
+from bot.answer import AnswerEngine
+from bot.db import Database
+from bot.requisitions import RequisitionService
+from bot.services import Services
+from bot.settings import Settings
+
+CALIBRATION = Path(__file__).parent / "fixtures" / "term_coverage_calibration.json"
+TOKEN = "123456:TEST-telegram-token"
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
+ANSWERABLE = "Hvor mange rådgivere har task forcen?"
+UNANSWERABLE = "Må jeg parkere på cykelstien?"
+
+
+def open_services(settings: Settings, engine: AnswerEngine) -> Services:
+    """The real requisition and account services over `settings.database_url`, sharing an already loaded engine."""
+    database = Database(settings.resolved_database_url)
+    database.migrate()
+    accounts = AccountService(database, settings)
+    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # argon2id, cheap for tests
+    requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine)
+    return Services(settings, engine, requisitions, accounts, database)
