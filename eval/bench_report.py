@@ -75,26 +75,27 @@ def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
     return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "mean": statistics.fmean(ordered)}
 
 
-def rss_mib() -> float:
-    """This process's resident memory now (MiB)."""
+def _proc_status_mib(field: str) -> float | None:
+    """A memory line of /proc/self/status in MiB (None where there is no /proc)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return math.nan
+    return None
+
+
+def rss_mib() -> float:
+    """This process's resident memory now (MiB)."""
+    value = _proc_status_mib("VmRSS")
+    return math.nan if value is None else value
 
 
 def peak_rss_mib() -> float:
     """This process's peak resident memory so far (MiB): VmHWM, which starts afresh at exec (ru_maxrss does not)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    value = _proc_status_mib("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if value is None else value
 
 
 def disk_mib(path: Path) -> float:

@@ -35,8 +35,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram import access, handlers
 from bot.telegram.conversation import BotContext
-from bot.telegram.memory import AnswerMemory
 from bot.telegram.delivery import deliver_forever
+from bot.telegram.memory import AnswerMemory
 from bot.telegram.ratelimit import FloodLimiter
 
 log = logging.getLogger(__name__)

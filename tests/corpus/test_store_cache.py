@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus.pipeline import Ingestor
 from corpus.store import CorpusStore, corpus_fingerprint
 
 DOCUMENTS_DIR = Path(__file__).resolve().parents[2] / "corpus" / "documents"
@@ -27,10 +28,16 @@ def _store(documents: Path, tmp_path: Path) -> CorpusStore:
     return CorpusStore(documents, tmp_path / "added", tmp_path / "cache")
 
 
-def test_a_second_load_gives_the_same_corpus_from_the_cache(documents: Path, tmp_path: Path) -> None:
+def test_a_second_load_gives_the_same_corpus_from_the_cache(documents: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     first = _store(documents, tmp_path).load()
     cached = list((tmp_path / "cache").glob("corpus-*.pickle"))
     assert len(cached) == 1
+
+    def no_ingesting(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached corpus should have been used")
+
+    monkeypatch.setattr(Ingestor, "ingest", no_ingesting)
     second = _store(documents, tmp_path).load()
     assert corpus_fingerprint(second) == corpus_fingerprint(first)
     assert [d.document.text for d in second] == [d.document.text for d in first]
