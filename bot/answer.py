@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.alignment import word_alignment
 from bot.answer_types import Answer, Citation
 from bot.confidence import ConfidenceModel
 from bot.errors import IndexMismatch, IndexMissing, InvalidQuestion
@@ -46,7 +47,8 @@ _ASKS = {
     "person": re.compile(r"\b(hvem|who|whom)\b", re.I),
 }
 _LOOKS = {
-    "number": re.compile(r"\d|\b(en|et|én|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|halvdel\w*|"
+    # "en"/"et" are left out: as articles they are in nearly every Danish sentence, so they showed nothing.
+    "number": re.compile(r"\d|\b(én|to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|halvdel\w*|"
                          r"dobbelt\w*|hver\w*|årlig\w*|ugentlig\w*|månedlig\w*|daglig\w*)\b", re.I),
     "date": re.compile(r"\b(1[89]\d\d|20\d\d|januar|februar|marts|april|maj|juni|juli|august|september|oktober|"
                        r"november|december|primo|medio|ultimo|forår\w*|efterår\w*|snarest)\b", re.I),
@@ -163,9 +165,12 @@ class AnswerEngine:
             return (0, len(text)), hit.dense
         cosines = [float(vector @ query_vector) for _, vector in sentences]
 
+        # A table row is read with its header: "2013" in the header and "Skoleskulkerklasser" in a row answer together.
+        header = text[:text.find("\n")] + "\n" if "\t" in text and "\n" in text else ""
+
         def score(first: int, last: int) -> float:
             window = text[sentences[first][0].start:sentences[last][0].end]
-            overlap = len(set(self.index.analyzer.terms(window)) & question_terms) / max(len(question_terms), 1)
+            overlap = len(set(self.index.analyzer.terms(header + window)) & question_terms) / max(len(question_terms), 1)
             return (float(np.mean(cosines[first:last + 1])) + TERM_OVERLAP_WEIGHT * overlap
                     - ANSWER_KIND_PENALTY * _answer_kind_missing(question, window, window))
 
@@ -193,7 +198,7 @@ class AnswerEngine:
         quote_terms = set(self.index.analyzer.terms(quote_text))
         numbers = set(_NUMBER.findall(question))
         missing = sum(1 for n in numbers if n not in top.chunk.text)
-        return {
+        features = {
             "dense_top1": top.dense,
             "dense_margin": (dense_sorted[0] - dense_sorted[1]) if len(dense_sorted) > 1 else 0.0,
             "lexical_top1": float(np.log1p(top.lexical)),
@@ -208,6 +213,8 @@ class AnswerEngine:
             "rare_term_coverage": 0.0 if english else self._rare_term_coverage(question_terms, chunk_terms),
             "answer_kind_missing": _answer_kind_missing(question, quote_text, top.chunk.text),
         }
+        features.update(word_alignment(question, top.chunk.text, quotes[0], self.embedder, self.index.analyzer))
+        return features
 
     def _rare_term_coverage(self, question_terms: set[str], chunk_terms: set[str]) -> float:
         """Share of the question's known terms, weighted by rarity (IDF), that the top passage contains."""

@@ -798,6 +798,24 @@ class SentenceTransformerEmbedder:
         )
         return _unit_rows(vectors, len(texts), self.dimensions)
 
+    def token_vectors(self, text: str, *, kind: Kind) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Contextual token vectors from a late layer (5/6 of the way up: word identity and context both still
+        there; the last layer is shaped for mean pooling), with each token's character span in ``text``."""
+        import torch
+
+        prompt = _check_kind(kind)
+        self.load()
+        transformer = self._model[0]
+        encoded = self._model.tokenizer(prompt + text, return_offsets_mapping=True, return_tensors="pt",
+                                        truncation=True, max_length=transformer.max_seq_length)
+        offsets = encoded.pop("offset_mapping")[0].tolist()
+        with torch.inference_mode():
+            states = transformer.auto_model(**encoded, output_hidden_states=True).hidden_states
+        layer = states[round((len(states) - 1) * 5 / 6)][0].float().numpy()
+        keep = [i for i, (start, end) in enumerate(offsets) if end > start and start >= len(prompt)]
+        spans = [(offsets[i][0] - len(prompt), offsets[i][1] - len(prompt)) for i in keep]
+        return spans, _unit_rows(layer[keep], len(keep), layer.shape[1])
+
     def tokenize(self, text: str, *, kind: Kind) -> list[int]:
         """The token ids the model sees for ``text`` as a query or passage (``<s>`` and ``</s>`` included)."""
         prompt = _check_kind(kind)

@@ -24,6 +24,15 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class TokenEncoder(Protocol):
+    """An embedder that also shows its contextual token vectors, for checking a question word by word."""
+
+    def token_vectors(self, text: str, *, kind: Kind) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Each token's character span in `text` and its unit-length vector; prefix and special tokens left out."""
+        ...
+
+
 class HashingEmbedder:
     """A deterministic bag-of-words fake for fast unit tests; never used for quality figures."""
 

@@ -28,6 +28,10 @@ class Analyzer:
         """Index terms of `text`, in order."""
         return [self.term(token) for token in _TOKEN.findall(text.lower()) if token not in self._stopwords]
 
+    def content_words(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the words in `text` that are not stop words (what a question is about)."""
+        return [m.span() for m in _TOKEN.finditer(text) if m.group().lower() not in self._stopwords]
+
     @lru_cache(maxsize=65536)
     def term(self, token: str) -> str:
         return token if token[0].isdigit() else self._stem(token)

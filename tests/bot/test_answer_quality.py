@@ -41,10 +41,6 @@ def test_the_headline_question_quotes_the_hearing_letter(answers) -> None:
     assert "Ledelsessekretariatet" in answer.answer and "17. november 2006" in answer.answer
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known gap, measured: the right passage and sentence are found, but the calibrated confidence (~0.60) is below "
-    "the dev-calibrated threshold (~0.78, chosen for <= 5 % wrong answers), so the question is routed with the "
-    "quote shown. Remove this mark when the confidence model separates better (see eval/report/REPORT.md)."))
 def test_the_headline_question_is_answered_not_routed(answers) -> None:
     assert answers[HEADLINE].status == "answered", answers[HEADLINE].answer
 
