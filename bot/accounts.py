@@ -131,6 +131,12 @@ def _token_view(row: ApiTokenRow) -> ApiToken:
     return ApiToken(id=row.id, name=row.name, created_by=row.created_by, created_at=row.created_at, revoked=row.revoked)
 
 
+def _login_name(username: str | None) -> str:
+    """A typed user name as it is looked up and logged: a pasted CPR number or e-mail address is removed, but not
+    names, because staff user names are names ("anna") by design."""
+    return redact((username or "").strip().lower(), names=False).text[:100]
+
+
 class AccountService:
     """Staff users, caseworkers, invites, API tokens and web sessions; see docs/SERVICE.md."""
 
@@ -175,7 +181,7 @@ class AccountService:
 
     def authenticate(self, username: str, password: str, *, address: str = "") -> StaffUser | None:
         """The user if the password is right and the account active and not rate-limited; else None. Recorded."""
-        name = redact((username or "").strip().lower()).text[:100]
+        name = _login_name(username)
         where = (address or "")[:64]
         if not name or not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
             return None
@@ -215,7 +221,7 @@ class AccountService:
 
     def is_rate_limited(self, username: str, address: str = "") -> bool:
         """Too many recent failures for this username (since its last success) or from this address."""
-        name = redact((username or "").strip().lower()).text[:100]
+        name = _login_name(username)
         where = (address or "")[:64]
         limit = self.settings.login_max_failures
         since = self.clock() - timedelta(minutes=self.settings.login_window_minutes)

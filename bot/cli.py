@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import InvalidInput, InvalidQuestion, VejviserError
+from bot.redaction_notice import removal_note
 from bot.settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -180,7 +181,7 @@ def render_text(answer: Any) -> str:
     for notice in answer.notices:
         lines.append(f"! {notice}")
     if answer.redacted:
-        lines.append("! Personoplysninger (" + ", ".join(answer.redacted) + ") blev fjernet fra spørgsmålet.")
+        lines.append(f"! {removal_note(answer.redacted, answer.language)}")
     lines.append(f"[{answer.status}, confidence {answer.confidence:.2f}]")
     for number, citation in enumerate(answer.citations, start=1):
         lines.append(f"  {number}. {citation.doc_id} · {citation.date or '—'} · {citation.section} (score {citation.score:.3f})")

@@ -1,18 +1,27 @@
-"""Compare Vejviser's redactor with os2ds-rules' CPR detector on the same generated messages.
+"""Measure Vejviser's redactor, and compare it with os2ds-rules, on generated caseworker messages.
 
-Run: `python -m eval.redaction_bench` (add `--seed N` or `--runs N`). Prints a Markdown table:
-recall on CPR numbers, false-positive rates on look-alike digit strings, and speed. The generators
-below are also what tests/bot/test_redaction.py asserts on, so the test and the table agree.
+Run: `python -m eval.redaction_bench` (add `--seed N`, `--runs N`, `--stdout`). It writes the measured part of
+docs/REDACTION.md (between the `bench:start`/`bench:end` markers; the prose around them is kept):
 
-os2ds-rules is a test extra only; it is imported lazily, and the bench still runs our rows without it.
-Its C++ extension aborts the whole interpreter (std::terminate, not a Python exception) on some
-inputs, e.g. "a 290224 b", so it runs in child processes here and each abort is counted.
+* names, addresses, CPR and phone numbers seeded into 3,200 messages (eval/personal_data_cases.py): recall per
+  kind, per way of writing the name or address and per name source, and the share of 2,000 ordinary sentences
+  (the corpus's own, the gold questions, generated questions about the documents' places and programmes) that
+  `redact` changes at all;
+* CPR numbers in 16 layouts and 324 look-alike digit strings (case numbers, dates, amounts, phone numbers): recall,
+  false positives and speed.
+
+The generators are also what tests/bot/test_redaction.py asserts on, so the tests and the page agree.
+os2ds-rules is a test extra only; it is imported lazily, and the bench still runs our rows without it. Its C++
+extension aborts the whole interpreter (std::terminate, not a Python exception) on some inputs, e.g. "a 290224 b",
+so it runs in child processes here and each abort is counted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import io
 import json
 import random
 import re
@@ -24,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.redaction import CPR, PHONE, PLACEHOLDERS, redact
+from bot.redaction import ADDRESS, CPR, EMAIL, NAME, PHONE, PLACEHOLDERS, redact
 
 SEED = 20240601
 N_CPR = 1_400
@@ -52,6 +61,16 @@ class LookAlike:
     text: str
     category: str
     expected: tuple[str, ...]  # () for no PII, ("phone",) for a phone number
+
+
+# One message per kind `redact` can report, with the value that must not survive it: what the door tests send.
+SAMPLE_BY_KIND: dict[str, tuple[str, str]] = {
+    CPR: ("Borgeren har CPR 010190-1234, må jeg bruge tolk?", "010190-1234"),
+    PHONE: ("Borgeren har tlf. 33 66 28 51, må jeg bruge tolk?", "33 66 28 51"),
+    EMAIL: ("Borgeren skriver fra fatima.hassan@example.dk, må jeg bruge tolk?", "fatima.hassan@example.dk"),
+    ADDRESS: ("Borgeren bor på Nørrebrogade 12, 3. tv., 2200 København N, må jeg bruge tolk?", "Nørrebrogade 12"),
+    NAME: ("Min borger Fatima Hassan vil gerne have tolk. Må jeg bruge tolk?", "Hassan"),
+}
 
 
 # --- CPR positives ------------------------------------------------------------------------------
@@ -254,13 +273,15 @@ def lookalikes(seed: int = SEED) -> list[LookAlike]:
         ))  # fmt: skip
         add("time stamp", [text])
 
+    # A postcode with its town identifies nobody and stays; with a street and house number it is an address.
     add("postcode", [
-        "Rådhuspladsen 1, 1599 København V", "DK-2100 København Ø", "2300 København S", "Nørrebro 2200 N",
-        "Valby 2500", "1620 København V og 2450 København SV", "postnummer 2400",
+        "DK-2100 København Ø", "2300 København S", "Nørrebro 2200 N", "Valby 2500",
+        "1620 København V og 2450 København SV", "postnummer 2400", "bor i 2200 København N",
     ])  # fmt: skip
+    add("street address", ["Rådhuspladsen 1, 1599 København V"], (ADDRESS,))
     for _ in range(8):
-        add("postcode", [f"{rng.choice(('Vesterbrogade', 'Amagerbrogade', 'Jagtvej'))} {rng.randrange(1, 200)}, "
-                         f"{rng.randrange(1000, 2991)} København"])  # fmt: skip
+        add("street address", [f"{rng.choice(('Vesterbrogade', 'Amagerbrogade', 'Jagtvej'))} {rng.randrange(1, 200)}, "
+                               f"{rng.randrange(1000, 2991)} København"], (ADDRESS,))  # fmt: skip
 
     for _ in range(30):
         reg, konto = f"{rng.randrange(1000, 10000)}", f"{rng.randrange(10**10):010d}"
@@ -344,13 +365,15 @@ def _worker_command(mode: str, check_mod11: bool, examine_context: bool, runs: i
             "--mod11", str(int(check_mod11)), "--context", str(int(examine_context)), "--runs", str(runs)]  # fmt: skip
 
 
-def os2ds_outputs(texts: Sequence[str], check_mod11: bool, examine_context: bool) -> list[str | None]:
-    """os2ds-rules' redaction of each text; None where it aborted the process."""
+def os2ds_outputs(texts: Sequence[str], check_mod11: bool, examine_context: bool,
+                  mode: str = "redact") -> list[str | None]:
+    """os2ds-rules' redaction of each text (its CPR rule, or with mode "names" its name and address rules); None
+    where it aborted the process."""
     outputs: list[str | None] = [None] * len(texts)
     i = 0
     while i < len(texts):
         proc = subprocess.run(
-            _worker_command("redact", check_mod11, examine_context),
+            _worker_command(mode, check_mod11, examine_context),
             input=json.dumps(list(texts[i:])), capture_output=True, text=True, check=False,
         )  # fmt: skip
         if proc.returncode != 0 and "os2ds_rules" in proc.stderr and "ModuleNotFoundError" in proc.stderr:
@@ -376,6 +399,18 @@ def os2ds_time(texts: Sequence[str], check_mod11: bool, examine_context: bool, r
 def _os2ds_worker(mode: str, check_mod11: bool, examine_context: bool, runs: int) -> int:
     """Child side: redact (one JSON line per text, flushed, so an abort loses nothing before it) or time."""
     texts = json.load(sys.stdin)
+    if mode == "names":
+        from os2ds_rules.address_rule import find_matches as addresses
+        from os2ds_rules.name_rule import find_matches as names
+
+        for text in texts:
+            out = text
+            for match in sorted(names(text, True) + addresses(text), key=lambda m: -len(m["match"])):
+                if match["match"].strip():
+                    out = out.replace(match["match"], "[X]")
+            sys.stdout.write(json.dumps(out) + "\n")
+            sys.stdout.flush()
+        return 0
     if mode == "time":
         print(time_per_message(os2ds_raw(check_mod11, examine_context), texts, runs))
         return 0
@@ -438,7 +473,7 @@ def score(detect: Detector, cases: Sequence[CprCase], looks: Sequence[LookAlike]
         recall=1 - sum(misses.values()) / len(ordinary),
         recall_substitute=hit_sub / len(substitute) if substitute else 1.0,
         cpr_fp=cpr_fp / len(looks),
-        non_pii_fp=non_pii_fp / (len(looks) - n_phone),
+        non_pii_fp=non_pii_fp / sum(not x.expected for x in looks),
         phone_recall=phone_ok / n_phone if phones else None,
         crashes=crashes,
         misses_by_form=dict(misses),
@@ -463,17 +498,48 @@ def _pct(x: float | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Print the comparison table (Markdown) for docs/REDACTION.md."""
+    """Measure, and write the figures into docs/REDACTION.md (or print them with --stdout)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--runs", type=int, default=5, help="timing runs; the best is reported")
-    parser.add_argument("--os2ds-worker", choices=("redact", "time"), help=argparse.SUPPRESS)
+    parser.add_argument("--stdout", action="store_true", help="print the figures instead of writing the page")
+    parser.add_argument("--out", type=Path, default=REPORT, help=argparse.SUPPRESS)
+    parser.add_argument("--os2ds-worker", choices=("redact", "time", "names"), help=argparse.SUPPRESS)
     parser.add_argument("--mod11", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--context", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.os2ds_worker:
         return _os2ds_worker(args.os2ds_worker, bool(args.mod11), bool(args.context), args.runs)
 
+    from eval.personal_data_report import personal_data_section
+
+    figures = personal_data_section(args.seed) + "\n## CPR and phone numbers\n\n"
+    with contextlib.redirect_stdout(io.StringIO()) as cpr_part:
+        _cpr_section(args)
+    figures += cpr_part.getvalue()
+    if args.stdout:
+        print(figures)
+        return 0
+    write_between_markers(args.out, figures)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "REDACTION.md"
+START_MARK, END_MARK = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_between_markers(path: Path, figures: str) -> None:
+    """Replace the measured part of the page, keeping the prose written around it."""
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# Redaction\n\n{START_MARK}\n{END_MARK}\n"
+    head, _, rest = text.partition(START_MARK)
+    _, _, tail = rest.partition(END_MARK)
+    note = f"_Generated by `python -m eval.redaction_bench`; do not edit by hand._\n\n"
+    path.write_text(f"{head}{START_MARK}\n{note}{figures.rstrip()}\n{END_MARK}{tail}", encoding="utf-8")
+
+
+def _cpr_section(args: argparse.Namespace) -> None:
+    """The CPR/phone comparison table and its break-downs, printed as Markdown."""
     cases = cpr_cases(seed=args.seed)
     looks = lookalikes(seed=args.seed)
     texts = [c.text for c in cases] + [x.text for x in looks]
@@ -482,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"seed {args.seed}: {n_ordinary} CPR numbers in {len(CPR_FORMS)} layouts "
           f"({sum(c.mod11 for c in cases if not c.substitute)} pass modulus 11), "
           f"{len(cases) - n_ordinary} erstatnings-CPR, {len(looks)} look-alikes "
-          f"({len(looks) - n_phone} without PII, {n_phone} phone numbers); "
+          f"({sum(not x.expected for x in looks)} without PII, {n_phone} phone numbers); "
           f"speed: best of {args.runs} passes over all {len(texts)} messages\n")  # fmt: skip
 
     ours_with_names("Mette")  # load the name list before timing
@@ -523,7 +589,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             found.update(redact(path.read_text(encoding="utf-8"), names=False).found)
         print(f"- Vejviser (names=False) on the {len(corpus)} corpus documents: "
               f"{', '.join(f'{n} {k}' for k, n in sorted(found.items())) or 'nothing'} redacted")
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answer_types import Answer, Citation
 from bot.phrasing import source_line
+from bot.redaction_notice import describe_kinds
 from bot.telegram.texts import Language, status_name, text
 
 MESSAGE_LIMIT = 4096
@@ -180,11 +181,9 @@ def _passage(citation: Citation, language: Language) -> list[Block]:
 
 
 def redaction_notice(kinds: Sequence[str], language: Language) -> str:
-    """Tell the caseworker which personal data was removed from their message, and why."""
-    names = list(dict.fromkeys(text(f"pii_{kind}", language) for kind in kinds))
-    joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {text('and', language)} {names[-1]}"
+    """Tell the caseworker which personal data was removed from their message, and why (any kind, never failing)."""
     pronoun = text("it" if len(kinds) == 1 else "them", language)
-    return text("redacted", language, kinds=escape(joined), them=pronoun)
+    return text("redacted", language, kinds=escape(describe_kinds(kinds, language)), them=pronoun)
 
 
 # ------------------------------------------------------------------------------------------ keyboards

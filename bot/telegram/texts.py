@@ -157,10 +157,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "personal data must not be kept in chat logs or requisitions.",
     },
     "asked_as": {"da": "Dit spørgsmål uden personoplysninger:", "en": "Your question without the personal data:"},
-    "pii_cpr": {"da": "et CPR-nummer", "en": "a CPR number"},
-    "pii_phone": {"da": "et telefonnummer", "en": "a phone number"},
-    "pii_email": {"da": "en e-mailadresse", "en": "an e-mail address"},
-    "and": {"da": "og", "en": "and"},
     "it": {"da": "det", "en": "it"},
     "them": {"da": "dem", "en": "them"},
     "text_only": {

@@ -208,8 +208,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The documents do not answer this. Here are the closest passages.",
     ),
     "chat.redacted": (
-        "Personoplysninger ({kinds}) blev fjernet fra dit spørgsmål, før det blev brugt.",
-        "Personal data ({kinds}) was removed from your question before it was used.",
+        "Vi fjernede {kinds} fra dit spørgsmål, før det blev brugt: personoplysninger må ikke gemmes.",
+        "We removed {kinds} from your question before it was used: personal data must not be kept.",
     ),
     "chat.my_requisitions": ("Mine rekvisitioner", "My requisitions"),
     "chat.no_requisitions": ("Du har ingen rekvisitioner endnu.", "You have no requisitions yet."),
@@ -217,9 +217,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.send_reply": ("Send oplysninger", "Send information"),
     "chat.task_force_asks": ("Task forcen spørger", "The task force asks"),
     "chat.task_force_answer": ("Svar fra task forcen", "Answer from the task force"),
-    "pii.cpr": ("CPR-nummer", "CPR number"),
-    "pii.phone": ("telefonnummer", "phone number"),
-    "pii.email": ("e-mailadresse", "e-mail address"),
     # Gap map.
     "gaps.title": ("Videnshuller", "Gap map"),
     "gaps.intro": (

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from bot.redaction_notice import describe_kinds
 from bot.web.i18n import translate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -54,7 +55,7 @@ def timestamp(value: datetime | str | None) -> str:
 
 
 templates.env.filters["timestamp"] = timestamp
-templates.env.filters["pii"] = lambda kind, t: t(f"pii.{kind}")
+templates.env.filters["pii_kinds"] = describe_kinds  # {{ kinds|pii_kinds(lang) }}: bot/redaction_notice.py
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
