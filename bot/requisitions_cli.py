@@ -5,6 +5,7 @@
     vejviser requisitions assign R-00042 raadgiver1
     vejviser requisitions answer R-00042 --text "..." --source 003_50b667e36c3bac22 --as raadgiver1
     vejviser requisitions close|reject|purge ...
+    vejviser requisitions redact                 # redact every stored text again (after upgrading the redactor)
     vejviser invite create --department SOF
     echo "$PASSWORD" | vejviser user add anna --role adviser --password-stdin
     vejviser audit verify
@@ -29,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.actors import Actor, SystemActor
 from bot.errors import InvalidInput, InvalidQuestion, NotFound, VejviserError
+from bot.redaction_notice import describe_kinds
 from bot.requisitions.workflow import STATES
 from bot.settings import Settings
 
@@ -96,6 +98,11 @@ def register(subparsers: Any, settings_factory: SettingsFactory | None = None) -
     purge = requisitions.add_parser("purge", help="anonymise finished requisitions past the retention period")
     purge.add_argument("--older-than-days", type=int, metavar="N", help="default: VEJVISER_RETENTION_DAYS")
     add(purge, _purge)
+
+    rescan = requisitions.add_parser(
+        "redact", help="redact every stored text again with the current redactor (cleans data older versions kept)"
+    )
+    add(rescan, _redact_stored)
 
     invite = subparsers.add_parser("invite", help="invite codes for caseworkers").add_subparsers(metavar="ACTION")
     create = invite.add_parser("create", help="a one-use code registering a caseworker in a department")
@@ -275,6 +282,18 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _redact_stored(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, service, _accounts):
+        report = service.redact_stored(CLI_ACTOR)
+    for where, count in sorted(report.changed.items()):
+        print(f"{where}: {count} rewritten")
+    if report.documents:
+        print(f"published answers rewritten: {', '.join(report.documents)}; run `vejviser index build` to re-index them")
+    kinds = describe_kinds(sorted(report.kinds), "en") if report.kinds else "nothing"
+    print(f"redacted {report.total} stored text(s) again; found {kinds}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
     with _services(settings) as (_, _service, accounts):
         invite = accounts.create_invite(CLI_ACTOR, args.department, valid_days=args.valid_days)
@@ -314,5 +333,4 @@ def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def _tell_redacted(found: tuple[str, ...]) -> None:
     if found:
-        kinds = ", ".join(sorted(set(found)))
-        print(f"note: personal data removed before storing ({kinds})", file=sys.stderr)
+        print(f"note: personal data removed before storing: {describe_kinds(found, 'en')}", file=sys.stderr)

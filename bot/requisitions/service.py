@@ -28,6 +28,7 @@ from bot.redaction import redact
 from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow
 from bot.requisitions.outbox import Outbox, Sender, enqueue
+from bot.requisitions.rescan import RescanReport, redact_stored
 from bot.requisitions.views import (
     Candidate,
     Changed,
@@ -623,6 +624,14 @@ class RequisitionService:
             return len(rows)
 
         return self.database.run(work)
+
+    def redact_stored(self, actor: Actor | None = None) -> RescanReport:
+        """Redact every stored text again with the current redactor, so data an older version kept is cleaned."""
+        from bot.actors import SYSTEM
+
+        actor = actor or SYSTEM
+        self._require_coordinator(actor)
+        return redact_stored(self.database.run, actor_label(actor), self.clock, self.settings.added_documents_dir)
 
     # --- notifications and feedback --------------------------------------------------------------
 

@@ -110,3 +110,44 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path, capsys) 
     args = parser.parse_args(["audit", "verify"])
     assert args.handler(args, None) == 1
     assert "database" in capsys.readouterr().err
+
+
+def test_redact_cleans_texts_an_older_redactor_stored_once_and_audits_it(run, service, people, database) -> None:  # type: ignore[no-untyped-def]
+    """An installation that ran the old redactor kept surnames and addresses: `requisitions redact` removes them."""
+    import json
+
+    from sqlalchemy import select
+
+    from bot import audit
+    from bot.models import FeedbackRow, OutboxRow, RequisitionRow, TelegramAnswerRow
+
+    number = _requisition(service, people)
+    leaked = "[NAVN] Jensen bor på Nørrebrogade 12, 3. tv., 2200 København N; ring til Peter Nielsen"
+    with database.session() as session:  # what the old version wrote, bypassing today's redaction
+        row = session.execute(select(RequisitionRow).where(RequisitionRow.number == number)).scalar_one()
+        row.question, row.context, row.embedding = f"Hvad gør vi for Fru Jensen? {leaked}", leaked, b"\0" * 8
+        session.add(FeedbackRow(channel="web", caseworker_id=people.caseworker.id, question=leaked, citations=[],
+                                vote="down", created_at=row.created_at))
+        session.add(TelegramAnswerRow(token="tok123", caseworker_id=people.caseworker.id, created_at=row.created_at,
+                                      payload=json.dumps({"question": leaked, "answer": {"question": leaked}})))
+        for message in session.execute(select(OutboxRow)).scalars():
+            message.payload = {**message.payload, "question": leaked}
+
+    code, out, err = run("requisitions", "redact")
+
+    assert code == 0 and "requisitions.question: 1 rewritten" in out and "an address and a name" in err
+    with database.session(readonly=True) as session:
+        stored = json.dumps([
+            [r.question, r.context] for r in session.execute(select(RequisitionRow)).scalars()
+        ] + [f.question for f in session.execute(select(FeedbackRow)).scalars()]
+          + [t.payload for t in session.execute(select(TelegramAnswerRow)).scalars()]
+          + [o.payload for o in session.execute(select(OutboxRow)).scalars()], ensure_ascii=False)
+        assert session.execute(select(RequisitionRow.embedding)).scalar() is None  # embedded again on next use
+        entries = [e for e in audit.entries(session, subject="redaction") if e.action == "privacy.redact_stored"]
+        assert audit.verify(session).ok
+    for value in ("Jensen", "Nørrebrogade", "2200", "Nielsen", "Peter"):
+        assert value not in stored, value
+    assert "[ADRESSE]" in stored and len(entries) == 1
+
+    code, out, err = run("requisitions", "redact")  # idempotent: nothing left to change, nothing audited
+    assert code == 0 and out == "" and "redacted 0 stored text(s) again; found nothing" in err
