@@ -1,36 +1,66 @@
-"""Picks Danish or English for the fixed phrasing around quotes; anything short or unclear is Danish."""
+"""Picks Danish or English for the fixed phrasing around quotes, right on terse questions too.
+
+langdetect needs a sentence; caseworkers write "tolk handicap?" or "interpreter budget". Each word therefore
+votes by how much more common it is in one language than the other (wordfreq's Zipf frequencies for Danish and
+English), the Danish letters æ, ø, å count as Danish, and langdetect speaks only for longer texts. Ties are
+Danish, the corpus language. Measured on the training questions' language tags (2,560 questions written apart
+from the gold set) and on the gold dev split: see tests/bot/test_language.py.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 Language = Literal["da", "en"]
-_ENGLISH_MARKERS = re.compile(r"\b(the|what|who|how|when|where|which|is|are|does|do|can|should|why|for|of|and)\b", re.I)
+
+_WORD = re.compile(r"[^\W\d_]+")
+_DANISH_LETTERS = re.compile(r"[æøå]", re.I)
+WORD_VOTE_LIMIT = 3.0  # one word can outvote at most three neutral ones
+DANISH_LETTER_VOTE = 2.5  # a word spelt with æ/ø/å
+LANGDETECT_MIN_WORDS = 6
+LANGDETECT_WEIGHT = 3.0
+# Words that both languages use in these questions (loanwords of the domain) say nothing about the language.
+_NEUTRAL = frozenset({"task", "force", "taskforce", "best", "practice", "ok", "hej", "hi"})
+
+
+@lru_cache(maxsize=20_000)
+def _word_vote(word: str) -> float:
+    """Positive for an English word, negative for a Danish one (difference of Zipf frequencies, capped)."""
+    from wordfreq import zipf_frequency
+
+    if word in _NEUTRAL:
+        return 0.0
+    vote = zipf_frequency(word, "en") - zipf_frequency(word, "da")
+    if _DANISH_LETTERS.search(word):
+        vote = min(vote, 0.0) - DANISH_LETTER_VOTE
+    return max(-WORD_VOTE_LIMIT, min(WORD_VOTE_LIMIT, vote))
 
 
 class LanguageDetector:
-    """langdetect with a fixed seed (deterministic), loaded on first use."""
-
-    def __init__(self) -> None:
-        self._factory = None
+    """Word votes plus langdetect (fixed seed, deterministic) for longer texts."""
 
     def detect(self, text: str) -> Language:
-        words = re.findall(r"[^\W\d_]+", text)
-        if len(words) < 3:
+        """'en' or 'da' for the question's reply language; unclear is Danish."""
+        words = [w.lower() for w in _WORD.findall(text)]
+        if not words:
             return "da"
-        from langdetect import DetectorFactory, detect_langs
-        from langdetect.lang_detect_exception import LangDetectException
+        score = sum(_word_vote(w) for w in words)
+        if len(words) >= LANGDETECT_MIN_WORDS:
+            score += LANGDETECT_WEIGHT * _langdetect_english(text)
+        return "en" if score > 0 else "da"
 
-        DetectorFactory.seed = 0
-        try:
-            probabilities = {lang.lang: lang.prob for lang in detect_langs(text)}
-        except LangDetectException:
-            return "da"
-        english = probabilities.get("en", 0.0)
-        if english >= 0.7:
-            return "en"
-        # langdetect confuses short English with Dutch/Afrikaans; English function words settle it.
-        markers = len(_ENGLISH_MARKERS.findall(text))
-        scandinavian = sum(probabilities.get(code, 0.0) for code in ("da", "no", "sv"))
-        return "en" if markers >= 2 and scandinavian < 0.5 and not re.search(r"[æøå]", text, re.I) else "da"
+
+def _langdetect_english(text: str) -> float:
+    """+1 .. −1: langdetect's English probability against its Scandinavian one."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        probabilities = {lang.lang: lang.prob for lang in detect_langs(text)}
+    except LangDetectException:
+        return 0.0
+    scandinavian = sum(probabilities.get(code, 0.0) for code in ("da", "no", "sv"))
+    return probabilities.get("en", 0.0) - scandinavian
