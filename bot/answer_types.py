@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Status = Literal["answered", "route"]
+Status = Literal["answered", "route", "help"]  # help: not a question ("Hej", "tak"), a short how-to instead
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Answer:
     citations: list[Citation]
     notices: list[str] = field(default_factory=list)  # validity: source age, newer documents on the subject
     redacted: tuple[str, ...] = ()  # kinds of personal data removed from the question before use
+    features: dict[str, float] = field(default_factory=dict, compare=False)  # the confidence's inputs (eval, --explain)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI/API contract: other tools depend on exactly these keys."""
@@ -57,7 +58,7 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, for storing an answer shown to a caseworker (unlike `to_json`, not a public contract)."""
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "features"}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:

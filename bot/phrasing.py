@@ -56,3 +56,30 @@ def compose_answer(status: str, citations: list[Citation], documents: dict[str, 
     closest = "The closest passage is" if language == "en" else "Det nærmeste afsnit er"
     first = citations[0]
     return f"{head}\n{closest} {source_line(first, documents.get(first.doc_id), language)}:\n«{first.quote}»\n{offer}"
+
+
+_SMALL_TALK = frozenset({
+    "hej", "hejsa", "hallo", "goddag", "godmorgen", "godaften", "davs", "tak", "mange", "tusind", "takker", "ok", "okay",
+    "fint", "super", "godt", "farvel", "vi", "ses", "hi", "hello", "hey", "thanks", "thank", "you", "thx", "ty",
+    "bye", "good", "morning", "afternoon", "evening", "great", "cool", "nice", "yes", "no", "ja", "nej", "test",
+    "for", "det", "hjælpen", "meget", "så", "dig", "jer", "help", "hjælp", "the", "so", "much", "very", "a", "lot",
+})
+
+
+def is_question(text: str) -> bool:
+    """False for greetings, thanks and bare symbols ("Hej", "tak", "👍", "?"): nothing in them to look up."""
+    import re
+
+    words = [w.lower() for w in re.findall(r"[^\W_]+", text)]
+    return any(w not in _SMALL_TALK for w in words)
+
+
+def help_text(language: str) -> str:
+    """What to ask and how: the reply to a message that is not a question."""
+    if language == "en":
+        return ("Hi! Ask me a question about the municipality's integration policy documents, e.g. "
+                "\"Who can requisition the task force?\". I answer with quotes from the documents, and if they do not "
+                "answer it, I can send your question to the integration task force.")
+    return ("Hej! Stil mig et spørgsmål om kommunens integrationspolitiske dokumenter, fx "
+            "\"Hvem kan rekvirere task forcen?\". Jeg svarer med citater fra dokumenterne, og hvis de ikke svarer på "
+            "det, kan jeg sende dit spørgsmål til integrationsområdets task force.")

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.answer_types import Answer
 from bot.errors import InvalidInput, InvalidQuestion, NotFound, PermissionDenied
+from bot.phrasing import help_text
 from bot.redaction import Redaction, redact
 from bot.telegram.access import CHANNEL, language_of, refuse
 from bot.telegram.conversation import BotContext, PendingAnswer
@@ -149,6 +150,9 @@ async def _answer(context: BotContext, message: Message, redaction: Redaction) -
         await _send(context, message, _say("invalid_question", context.registered.language))
         return
     language = reply_language(context.registered.language, answer.language)
+    if answer.status == "help":  # "Hej", "tak", "👍": a short how-to, no quotes and no buttons
+        await _send(context, message, (escape(help_text(language)),))
+        return
     shown = shown_citations(answer)
     pending = PendingAnswer(question=answer.question, answer=answer, language=language,
                             citations=tuple(c.chunk_id or c.doc_id for c in shown))

@@ -61,7 +61,7 @@ class AnswerOut(BaseModel):
 
     question: str
     language: Literal["da", "en"]
-    status: Literal["answered", "route"]
+    status: Literal["answered", "route", "help"]
     answer: str
     confidence: float
     citations: list[CitationOut]
