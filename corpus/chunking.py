@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corpus.document import Chunk
 from corpus.sentences import sentence_spans
@@ -53,6 +53,33 @@ def chunk_document(doc_id: str, text: str, headings: list[tuple[int, int, int]],
         group.append(block)
     flush()
     return _absorb_fragments(doc_id, text, chunks)
+
+
+QUESTION_HEADING = "Spørgsmål"
+ANSWER_HEADING = "Svar"
+
+
+def chunk_answer_document(doc_id: str, text: str, headings: list[tuple[int, int, int]], title: str) -> list[Chunk] | None:
+    """A published task-force answer as question → answer units: the answer is chunked and quoted, the question is
+    each chunk's context (embedded, never quoted). None when the text lacks the two headed sections."""
+    spans = sorted((start, end) for _, start, end in headings)
+    names = [" ".join(text[start:end].split()) for start, end in spans]
+    asked = next((i for i, name in enumerate(names) if name == QUESTION_HEADING), None)
+    answered = next((i for i, name in enumerate(names) if name.startswith(ANSWER_HEADING)), None)
+    if asked is None or answered is None or answered < asked:
+        return None
+    question = text[spans[asked][1]:spans[asked + 1][0] if asked + 1 < len(spans) else len(text)]
+    start = spans[answered][1]
+    while start < len(text) and text[start].isspace():
+        start += 1
+    end = spans[answered + 1][0] if answered + 1 < len(spans) else len(text)
+    end = _trim_end(text, start, end)
+    if end <= start or not question.strip():
+        return None
+    section = (title, names[answered])
+    context = " ".join(question.split())
+    return [replace(piece, context=context, id="")
+            for piece in _emit(doc_id, text, section, [_Block(start, end, "paragraph")])]
 
 
 def _absorb_fragments(doc_id: str, text: str, chunks: list[Chunk]) -> list[Chunk]:

@@ -58,10 +58,13 @@ class Chunk:
     end: int
     text: str
     id: str = ""
+    # Embedded with the text, never quoted: a published task-force answer is matched by the caseworker's question
+    # that it answered, but only the adviser's answer is quoted.
+    context: str = ""
 
     def __post_init__(self) -> None:
         if not self.id:
-            object.__setattr__(self, "id", chunk_id(self.doc_id, self.section, self.text))
+            object.__setattr__(self, "id", chunk_id(self.doc_id, self.section, self.context + self.text))
 
     @property
     def section_label(self) -> str:
@@ -70,7 +73,8 @@ class Chunk:
     @property
     def embedding_text(self) -> str:
         """The text we embed: the section path gives context a lone paragraph lacks."""
-        return f"{self.section_label}\n{self.text}" if self.section else self.text
+        body = f"{self.context}\n{self.text}" if self.context else self.text
+        return f"{self.section_label}\n{body}" if self.section else body
 
 
 def chunk_id(doc_id: str, section: tuple[str, ...], text: str) -> str:

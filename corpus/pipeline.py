@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from corpus.chunking import chunk_document
+from corpus.chunking import chunk_answer_document, chunk_document
 from corpus.cleaning import clean
 from corpus.document import Chunk, Document, DocumentMetadata
 from corpus.metadata import extract_metadata
@@ -51,7 +51,8 @@ class Ingestor:
             doc_id=doc_id, source_name=source_name, raw_text=raw, text=text,
             offsets=offsets, metadata=found, ocr_repaired=repaired,
         )
-        chunks = chunk_document(doc_id, text, headings, found.title)
+        chunks = (chunk_answer_document(doc_id, text, headings, found.title) if found.doc_type == "task force answer" else None) \
+            or chunk_document(doc_id, text, headings, found.title)
         return IngestedDocument(document=document, chunks=chunks)
 
 
