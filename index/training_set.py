@@ -85,16 +85,17 @@ def holdout_ids(questions: Sequence[TrainingQuestion]) -> frozenset[str]:
 
 
 def answering_chunk(question: TrainingQuestion, chunks: Sequence[Chunk]) -> int | None:
-    """Position in `chunks` of the chunk of the question's document that holds all its evidence sentences."""
+    """Position in `chunks` of the chunk of the question's document that holds all its evidence sentences: the one
+    the writer named when it still does (a letterhead line recurs in several chunks), else the first."""
     wanted = [normalise_space(e) for e in question.evidence]
     if not wanted:
         return None
-    for position, chunk in enumerate(chunks):
-        if chunk.doc_id == question.doc_id:
-            text = normalise_space(chunk.text)
-            if all(e in text for e in wanted):
-                return position
-    return None
+    own = [position for position, chunk in enumerate(chunks) if chunk.doc_id == question.doc_id]
+    holding = [p for p in own if all(e in normalise_space(chunks[p].text) for e in wanted)]
+    if not holding:
+        return None
+    named = own[question.chunk] if 0 <= question.chunk < len(own) else None
+    return named if named in holding else holding[0]
 
 
 def tokens(text: str) -> set[str]:

