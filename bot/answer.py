@@ -24,13 +24,14 @@ from bot.confidence import ConfidenceModel
 from bot.errors import IndexMismatch, IndexMissing, InvalidQuestion
 from bot.language import Language, LanguageDetector
 from bot.neutral import neutral_query
-from bot.phrasing import compose_answer, format_date
+from bot.phrasing import compose_answer, format_date, help_text, is_question
 from bot.settings import Settings
 from corpus.document import Document, DocumentMetadata
 from corpus.pipeline import IngestedDocument
 from corpus.store import CorpusStore, corpus_fingerprint
 from index.embedder import Embedder
 from index.fusion import FusionMethod
+from index.question_bank import QuestionBank, bank_for
 from index.store import Hit, HybridIndex, Sentence, read_manifest
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class AnswerEngine:
     """Answers questions from the indexed corpus; one instance serves many questions (thread-safe reads)."""
 
     def __init__(self, settings: Settings, embedder: Embedder, index: HybridIndex, ingested: list[IngestedDocument],
-                 corpus: CorpusStore, confidence: ConfidenceModel, model_checksum: str) -> None:
+                 corpus: CorpusStore, confidence: ConfidenceModel, model_checksum: str,
+                 bank: QuestionBank | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.index = index
@@ -78,6 +80,7 @@ class AnswerEngine:
         self.corpus = corpus
         self.confidence_model = confidence
         self.model_checksum = model_checksum
+        self.bank = bank
         self.language = LanguageDetector()
         self._lock = threading.RLock()
         self._manifest_mtime = _mtime(settings.index_dir / "manifest.json")
@@ -101,7 +104,9 @@ class AnswerEngine:
                 raise
             log.info("no index yet: building it once at %s", settings.index_dir)
             index = build_index(settings, embedder, checksum, ingested, corpus_hash)
-        return cls(settings, embedder, index, ingested, corpus, ConfidenceModel.load(settings.calibration_file), checksum)
+        bank = bank_for(embedder, [c for item in ingested for c in item.chunks], checksum, settings.cache_dir)
+        return cls(settings, embedder, index, ingested, corpus, ConfidenceModel.load(settings.calibration_file), checksum,
+                   bank)
 
     def threshold(self) -> float:
         """The answer threshold: explicit setting first, else the calibrated one."""
@@ -121,7 +126,10 @@ class AnswerEngine:
         self._reload_if_changed()
         # Detected once, on the question without nationality words, so they cannot change the reply's language.
         language = self.language.detect(neutral_query(text))
-        evidence = self.gather(text, method=method, language=language)
+        if not is_question(text):
+            return Answer(question=text, language=language, status="help", answer=help_text(language),
+                          confidence=0.0, citations=[], redacted=redaction.found)
+        evidence = self.gather(text, method=method)
         confidence = self.confidence_model.confidence(evidence.features) if evidence.hits else 0.0
         status = "answered" if evidence.hits and confidence >= self.threshold() else "route"
         citations = [self._citation(hit, span) for hit, span in zip(evidence.hits, evidence.quotes)]
@@ -131,12 +139,12 @@ class AnswerEngine:
             question=text, language=language, status=status,
             answer=compose_answer(status, citations, documents, language),
             confidence=confidence, citations=citations, notices=notices, redacted=redaction.found,
+            features=evidence.features,
         )
 
-    def gather(self, question: str, *, method: FusionMethod | None = None, language: Language | None = None) -> Evidence:
+    def gather(self, question: str, *, method: FusionMethod | None = None) -> Evidence:
         """Retrieve and select quotes; the measurable part of answering, shared with eval."""
         question = neutral_query(question)
-        english = (language or self.language.detect(question)) == "en"
         with self._lock:
             query_vector = self.embedder.embed([question], kind="query")[0]
             hits = self.index.search(
@@ -152,7 +160,9 @@ class AnswerEngine:
             hits = [hits[i] for i in order]
             quotes = [spans[i][0] for i in order]
             sentence_scores = [spans[i][1] for i in order]
-            features = self._features(question, question_terms, hits, quotes, sentence_scores, english)
+            features = self._features(question, question_terms, hits, quotes, sentence_scores)
+            if hits and self.bank is not None:
+                features.update(self.bank.features(query_vector, hits[0].chunk.id))
         return Evidence(hits=hits, quotes=quotes, features=features)
 
     def _best_span(self, hit: Hit, query_vector: np.ndarray, question_terms: set[str],
@@ -188,7 +198,7 @@ class AnswerEngine:
         return (sentences[first][0].start, sentences[last][0].end), best_score
 
     def _features(self, question: str, question_terms: set[str], hits: list[Hit], quotes: list[tuple[int, int]],
-                  sentence_scores: list[float], english: bool) -> dict[str, float]:
+                  sentence_scores: list[float]) -> dict[str, float]:
         if not hits:
             return {}
         top = hits[0]
@@ -207,10 +217,11 @@ class AnswerEngine:
             "term_coverage": len(question_terms & chunk_terms) / max(len(question_terms), 1),
             "quote_term_coverage": len(question_terms & quote_terms) / max(len(question_terms), 1),
             "missing_numbers": float(missing > 0),
-            "english": 1.0 if english else 0.0,
-            # Danish questions only: words no document uses ("boligstøtte", "blanket") point outside the corpus.
-            "unknown_terms": 0.0 if english else 1.0 - self.index.lexical.known_share(question),
-            "rare_term_coverage": 0.0 if english else self._rare_term_coverage(question_terms, chunk_terms),
+            # Words no document uses ("boligstøtte", "blanket") point outside the corpus; measured for every
+            # question (an English question's words are mostly unknown to the Danish vocabulary, so the confidence
+            # fit decides whether these speak at all).
+            "unknown_terms": 1.0 - self.index.lexical.known_share(question),
+            "rare_term_coverage": self._rare_term_coverage(question_terms, chunk_terms),
             "answer_kind_missing": _answer_kind_missing(question, quote_text, top.chunk.text),
         }
         features.update(word_alignment(question, top.chunk.text, quotes[0], self.embedder, self.index.analyzer))

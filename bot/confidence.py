@@ -18,22 +18,24 @@ from pathlib import Path
 
 FEATURES = (
     "dense_top1", "dense_margin", "lexical_top1", "agreement", "sentence_cosine",
-    "term_coverage", "quote_term_coverage", "missing_numbers", "english",
+    "term_coverage", "quote_term_coverage", "missing_numbers",
     "unknown_terms", "rare_term_coverage", "answer_kind_missing",
     "alignment_min", "alignment_mean", "chunk_alignment_min",
+    "bank_same_chunk", "bank_answerable", "bank_unanswerable",
 )
 # +1: more of it means a likelier right answer; -1: less likely; 0: either way (the fit decides).
 SIGNS = {
     "dense_top1": 1, "dense_margin": 1, "lexical_top1": 1, "agreement": 1, "sentence_cosine": 1,
-    "term_coverage": 1, "quote_term_coverage": 1, "missing_numbers": -1, "english": 0,
+    "term_coverage": 1, "quote_term_coverage": 1, "missing_numbers": -1,
     "unknown_terms": -1, "rare_term_coverage": 1, "answer_kind_missing": -1,
     "alignment_min": 1, "alignment_mean": 1, "chunk_alignment_min": 1,
+    "bank_same_chunk": 1, "bank_answerable": 1, "bank_unanswerable": -1,
 }
 
 # Before calibration: weights that express the design intent, so an uncalibrated install still abstains sensibly.
 _DEFAULT_WEIGHTS = {
     "dense_top1": 12.0, "dense_margin": 8.0, "lexical_top1": 0.15, "agreement": 1.0, "sentence_cosine": 6.0,
-    "term_coverage": 2.5, "quote_term_coverage": 1.5, "missing_numbers": -4.0, "english": 0.5,
+    "term_coverage": 2.5, "quote_term_coverage": 1.5, "missing_numbers": -4.0,
     "unknown_terms": -3.0, "rare_term_coverage": 2.0, "answer_kind_missing": -3.0,
     "alignment_min": 4.0, "alignment_mean": 4.0, "chunk_alignment_min": 2.0,
 }
@@ -64,10 +66,20 @@ class ConfidenceModel:
 
     @classmethod
     def load(cls, path: Path | None) -> ConfidenceModel:
-        """The calibrated model if a calibration file exists, else the defaults."""
-        if path is None or not path.is_file():
+        """The calibrated model from its file (None: the design-intent defaults, for tests with a fake embedder).
+
+        A configured file that is missing or unreadable is an error, never a silent fall-back: the defaults answer
+        questions the calibrated model routes."""
+        from bot.errors import ConfigurationError
+
+        if path is None:
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ConfigurationError(
+                f"the confidence calibration {path} cannot be read ({error}); reinstall Vejviser or point "
+                f"VEJVISER_CALIBRATION_FILE at the file `vejviser eval --calibrate` writes") from error
         if "weights" not in data:
             return cls(threshold=float(data["threshold"]), source=str(path))
         return cls(weights=data["weights"], bias=data["bias"], means=data.get("means", {}),
@@ -113,3 +125,25 @@ def fit(rows: list[dict[str, float]], labels: list[int], *, regularisation: floa
         means={name: float(m) for name, m in zip(FEATURES, means)},
         scales={name: float(s) for name, s in zip(FEATURES, scales)}, source="fitted",
     )
+
+
+def cross_validated(rows: list[dict[str, float]], labels: list[int], *, folds: int = 5, seed: int = 13,
+                    regularisation: float = 1.0) -> list[float]:
+    """Out-of-fold confidences: each row scored by a model fitted without it (folds stratified by label)."""
+    import random
+
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    fold_of = [0] * len(rows)
+    for label in (0, 1):
+        members = [i for i in order if labels[i] == label]
+        for position, i in enumerate(members):
+            fold_of[i] = position % folds
+    scores = [0.0] * len(rows)
+    for fold in range(folds):
+        train = [i for i in range(len(rows)) if fold_of[i] != fold]
+        model = fit([rows[i] for i in train], [labels[i] for i in train], regularisation=regularisation)
+        for i in range(len(rows)):
+            if fold_of[i] == fold:
+                scores[i] = model.confidence(rows[i])
+    return scores

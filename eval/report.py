@@ -17,14 +17,17 @@ from eval.runner import Outcome, Scores
 REPORT_DIR = Path(__file__).resolve().parent / "report"
 COLUMNS = [
     ("n", "n", "{:d}"), ("hit1", "hit@1", "{:.3f}"), ("hit5", "hit@5", "{:.3f}"), ("mrr10", "MRR@10", "{:.3f}"),
-    ("answer_precision", "answer prec.", "{:.3f}"), ("route_recall", "route recall", "{:.3f}"),
+    ("answer_precision", "answer prec.", "{:.3f}"), ("right_quote", "answered right", "{:.3f}"),
+    ("route_recall", "route recall", "{:.3f}"),
     ("wrongly_routed", "answerable routed", "{:.3f}"), ("auroc", "AUROC", "{:.3f}"), ("aurc", "AURC", "{:.3f}"),
     ("coverage", "coverage", "{:.3f}"), ("risk", "risk", "{:.3f}"), ("verbatim", "verbatim", "{:.3f}"),
     ("p50_ms", "p50 ms", "{:.1f}"), ("p95_ms", "p95 ms", "{:.1f}"),
 ]
 # Figures CI compares with the committed report; higher is better except where noted.
-GUARDED = {"hit1": +1, "hit5": +1, "mrr10": +1, "answer_precision": +1, "route_recall": +1, "wrongly_routed": -1,
-           "auroc": +1, "verbatim": +1}
+GUARDED = {"hit1": +1, "hit5": +1, "mrr10": +1, "answer_precision": +1, "right_quote": +1, "route_recall": +1,
+           "wrongly_routed": -1, "auroc": +1, "verbatim": +1}
+BEFORE = REPORT_DIR / "before_summary.json"  # main before the adapted model (issue 12), kept for the comparison
+COMPARED = ("hit1", "hit5", "answer_precision", "right_quote", "route_recall", "wrongly_routed", "auroc", "p95_ms")
 
 
 def table(rows: dict[str, Scores]) -> str:
@@ -73,6 +76,7 @@ def write(
         "## Shipped system against baselines (same run)", "",
         table({name: r["overall"]["all"] for name, r in runs.items()}), "",
         "## Shipped system per language", "", table(shipped_run["language"]), "",
+        *_similarity_section(shipped_run), *_before_after(figures),
         "## Shipped system per document", "",
         "A question counts for every document whose text holds one of its evidence phrases.", "",
         table(shipped_run["document"]), "",
@@ -103,6 +107,33 @@ def write(
     return path
 
 
+def _similarity_section(run: dict[str, dict[str, Scores]]) -> list[str]:
+    if "similarity" not in run:
+        return []
+    return ["## Gold questions with and without a similar training question", "",
+            "A gold question is *similar* when some training question shares ≥ 40 % of its word tokens (Jaccard; "
+            "the training set holds none at ≥ 60 %). The dissimilar ones show what written-apart questions get.", "",
+            table(run["similarity"]), ""]
+
+
+def _before_after(figures: dict[str, Any]) -> list[str]:
+    if not BEFORE.is_file():
+        return []
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    if before.get("split") != figures.get("split"):
+        return []
+    labels = {key: label for key, label, _ in COLUMNS}
+    lines = ["## Before and after", "",
+             f"Before: `{before.get('model')}`, threshold {before.get('threshold', 0):.3f} (the committed report before "
+             f"the model was adapted to the documents). After: this run.", "",
+             "| | " + " | ".join(labels[k] for k in COMPARED) + " |", "|---|" + "---:|" * len(COMPARED)]
+    for name, source in (("before", before["figures"]), ("after", figures["figures"])):
+        cells = [("—" if source.get(k) is None else f"{source[k]:.3f}" if not k.endswith("_ms") else f"{source[k]:.0f}")
+                 for k in COMPARED]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def regressions(current: dict[str, Any], committed: dict[str, Any], tolerance: float) -> list[str]:
     """Figures that fell below the committed report by more than `tolerance`."""
     problems = []
@@ -128,10 +159,14 @@ def _plots(outcomes: list[Outcome], per_document: dict[str, Scores], out_dir: Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    confidences = [o.confidence for o in outcomes]
-    coverage, risk = metrics.risk_coverage(confidences, [o.correct_if_answered for o in outcomes])
     fig, ax = plt.subplots(figsize=(5, 3.6))
-    ax.plot(coverage, risk, color="#1f5fa8")
+    for label, members, colour in (("all", outcomes, "#1f5fa8"),
+                                   ("Danish", [o for o in outcomes if o.item.lang == "da"], "#2a8a4a"),
+                                   ("English", [o for o in outcomes if o.item.lang == "en"], "#d0822a")):
+        if members:
+            coverage, risk = metrics.risk_coverage([o.confidence for o in members],
+                                                   [o.correct_if_answered for o in members])
+            ax.plot(coverage, risk, color=colour, label=label, linewidth=2 if label == "all" else 1)
     ax.axhline(0.05, color="#b33", linestyle="--", linewidth=1, label="5 % risk")
     ax.set_xlabel("coverage (share answered)")
     ax.set_ylabel("risk (wrong among answered)")
@@ -141,14 +176,18 @@ def _plots(outcomes: list[Outcome], per_document: dict[str, Scores], out_dir: Pa
     fig.savefig(out_dir / "risk_coverage.png", dpi=110)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(5, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4), sharey=True)
     bins = [i / 20 for i in range(21)]
-    ax.hist([o.confidence for o in outcomes if o.item.answerable], bins=bins, alpha=0.7, label="answerable", color="#1f5fa8")
-    ax.hist([o.confidence for o in outcomes if not o.item.answerable], bins=bins, alpha=0.7, label="unanswerable", color="#d0822a")
-    ax.set_xlabel("confidence")
-    ax.set_ylabel("questions")
-    ax.set_title("Confidence by answerability")
-    ax.legend()
+    for ax, (language, name) in zip(axes, (("da", "Danish"), ("en", "English"))):
+        members = [o for o in outcomes if o.item.lang == language]
+        ax.hist([o.confidence for o in members if o.item.answerable], bins=bins, alpha=0.7, label="answerable",
+                color="#1f5fa8")
+        ax.hist([o.confidence for o in members if not o.item.answerable], bins=bins, alpha=0.7, label="unanswerable",
+                color="#d0822a")
+        ax.set_xlabel("confidence")
+        ax.set_title(f"Confidence, {name} questions")
+    axes[0].set_ylabel("questions")
+    axes[0].legend()
     fig.tight_layout()
     fig.savefig(out_dir / "confidence_hist.png", dpi=110)
     plt.close(fig)

@@ -67,6 +67,17 @@ def load_gold(path: Path) -> list[GoldItem]:
     return items
 
 
+def training_items(*, held_out: bool = True) -> list[GoldItem]:
+    """The training questions kept out of model training (or the others), as gold-shaped items: the confidence
+    is fitted on them together with dev."""
+    from index.training_set import holdout_ids, read_training_set
+
+    questions = read_training_set()
+    held = holdout_ids(questions)
+    return [GoldItem(q.id, q.question, q.lang, q.answerable, q.evidence)
+            for q in questions if (q.id in held) == held_out]
+
+
 def gold_path(split: str) -> Path:
     return GOLD_DIR / f"{split}.jsonl"
 
@@ -101,6 +112,7 @@ class Scores:
     answered_answerable: int = 0
     route_recall: float = math.nan
     wrongly_routed: float = math.nan
+    right_quote: float = math.nan  # answerable questions answered with a first quote that holds the evidence
     auroc: float = math.nan
     aurc: float = math.nan
     coverage: float = math.nan
@@ -127,6 +139,7 @@ def score(outcomes: list[Outcome], documents: dict[str, str] | None = None) -> S
         answered = [o for o in answerable if o.answered]
         s.answered_answerable = len(answered)
         s.answer_precision = _mean(o.first_quote_correct for o in answered) if answered else math.nan
+        s.right_quote = _mean(o.answered and o.first_quote_correct for o in answerable)
     if unanswerable:
         s.route_recall = _mean(not o.answered for o in unanswerable)
     confidences = [o.confidence for o in outcomes]
@@ -150,19 +163,27 @@ def verbatim_rate(outcomes: list[Outcome], documents: dict[str, str]) -> float:
     return _mean(checks) if checks else 1.0
 
 
-def grouped(outcomes: list[Outcome], documents: dict[str, str]) -> dict[str, dict[str, Scores]]:
-    """Scores overall, per language and per document (a question counts for each document holding its evidence)."""
+def grouped(outcomes: list[Outcome], documents: dict[str, str],
+            similar_ids: set[str] | None = None) -> dict[str, dict[str, Scores]]:
+    """Scores overall, per language, per document (a question counts for each document holding its evidence) and,
+    given `similar_ids`, apart for the gold questions that have a similar training question and those that don't."""
     by_language: dict[str, list[Outcome]] = defaultdict(list)
     by_document: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         by_language[o.item.lang].append(o)
         for doc_id in (o.documents or (("(unanswerable)",) if not o.item.answerable else ("(evidence not found)",))):
             by_document[doc_id].append(o)
-    return {
+    groups = {
         "overall": {"all": score(outcomes, documents)},
         "language": {k: score(v, documents) for k, v in sorted(by_language.items())},
         "document": {k: score(v, documents) for k, v in sorted(by_document.items())},
     }
+    if similar_ids is not None:
+        groups["similarity"] = {
+            "dissimilar to training": score([o for o in outcomes if o.item.id not in similar_ids], documents),
+            "similar to a training question": score([o for o in outcomes if o.item.id in similar_ids], documents),
+        }
+    return groups
 
 
 def _mean(values: Any) -> float:

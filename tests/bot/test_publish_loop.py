@@ -21,7 +21,7 @@ def engine(tmp_path):  # type: ignore[no-untyped-def]
     # The hashing fake gives tiny confidences; the threshold sits between "nothing relevant" and "a match".
     # The design-intent weights, not eval/calibration.json: that is fitted for the real model and changes with it.
     settings = Settings(_env_file=None, data_dir=tmp_path / "engine", embedder="hashing", answer_threshold=0.001,
-                        calibration_file=tmp_path / "no-calibration.json")
+                        calibration_file=None)
     return AnswerEngine.load(settings, embedder=HashingEmbedder())
 
 
