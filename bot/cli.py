@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bot.contract import answer_json, run_batch
 from bot.errors import InvalidInput, InvalidQuestion, VejviserError
 from bot.redaction_notice import removal_note
 from bot.settings import Settings
@@ -123,36 +124,6 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     answer = engine.ask(question, method=args.fusion)
     print(json.dumps(answer_json(engine, answer, explain=args.explain), ensure_ascii=False) if args.json else render_text(answer))
     return EXIT_OK
-
-
-CONTRACT_KEYS = ("question", "language", "status", "answer", "confidence", "citations")
-
-
-def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: str | None = None) -> dict[str, Any]:
-    """The `--json` object: exactly the contract's keys, which other tools depend on; the validity notices are
-    written into `answer`, where a reader sees them. With `explain`, the confidence features too (eval fits on them)."""
-    full = answer.to_json()
-    data = {key: full[key] for key in CONTRACT_KEYS}
-    if answer.notices:
-        data["answer"] = "\n".join([data["answer"], *answer.notices])
-    if explain:
-        data["features"] = dict(answer.features)
-    return data
-
-
-def run_batch(engine: Any, rows: Iterable[dict[str, Any] | InvalidInput], *, fusion: str | None = None,
-              explain: bool = False) -> Iterator[dict[str, Any]]:
-    """One output object per input line, with its id; a bad line yields an error object and the batch goes on."""
-    for row in rows:
-        if isinstance(row, InvalidInput):
-            yield {"id": None, "error": str(row)}
-            continue
-        try:
-            answer = engine.ask(row.get("question"), method=fusion)
-        except InvalidQuestion as exc:
-            yield {"id": row.get("id"), "error": str(exc)}
-            continue
-        yield {"id": row.get("id"), **answer_json(engine, answer, explain=explain)}
 
 
 def _read_batch(path: Path) -> Iterator[dict[str, Any] | InvalidInput]:

@@ -1,34 +1,23 @@
 """Domain errors, in one place, each with a message a user or operator can act on.
 
-The edges (CLI, HTTP routes, Telegram handlers) translate these into exit codes, status codes
-and chat replies; nothing below the edges knows about either.
+The corpus and index layers' own errors are defined there (they may not import bot) and re-exported here. The
+edges (CLI, HTTP routes, Telegram handlers) translate these into exit codes, status codes and chat replies;
+nothing below the edges knows about either.
 """
 
 from __future__ import annotations
 
+from corpus.errors import DocumentError, VejviserError
+from index.errors import ConfigurationError, IndexMismatch, IndexMissing, ModelMissing
 
-class VejviserError(Exception):
-    """Base of every error Vejviser raises on purpose; its message is safe to show a user."""
+__all__ = [
+    "ConfigurationError", "DocumentError", "IndexMismatch", "IndexMissing", "InvalidInput", "InvalidQuestion",
+    "InvalidTransition", "ModelMissing", "NotFound", "PermissionDenied", "VejviserError",
+]
 
 
 class InvalidQuestion(VejviserError):
     """The question is empty, too long or not text, so it cannot be answered."""
-
-
-class DocumentError(VejviserError):
-    """A document could not be ingested (unreadable, empty, scanned without text, unknown type)."""
-
-
-class IndexMismatch(VejviserError):
-    """The index on disk does not belong to the current corpus or model; it must be rebuilt."""
-
-
-class IndexMissing(VejviserError):
-    """There is no index yet; it must be built before questions can be answered."""
-
-
-class ModelMissing(VejviserError):
-    """The embedding model folder is missing; it must be installed first."""
 
 
 class NotFound(VejviserError):
@@ -53,6 +42,3 @@ class PermissionDenied(VejviserError):
 class InvalidInput(VejviserError):
     """Input from a user or operator is malformed; the message says what to send instead."""
 
-
-class ConfigurationError(VejviserError):
-    """A setting is missing or unsafe; the message names the variable to set."""

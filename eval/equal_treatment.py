@@ -26,7 +26,7 @@ def load_templates(path: Path = GOLD_DIR / "equal_treatment.jsonl") -> list[dict
 
 def check(engine: Any, templates: list[dict[str, Any]]) -> tuple[int, list[Divergence]]:
     """Run every variant through the batch path; return the number of templates and the divergences."""
-    from bot.cli import run_batch
+    from bot.contract import run_batch
 
     divergences = []
     for template in templates:

@@ -83,8 +83,8 @@ def gold_path(split: str) -> Path:
 
 
 def run(engine: Any, items: list[GoldItem], *, fusion: str | None = None, explain: bool = False) -> list[Outcome]:
-    """Ask every gold question through `bot.cli.run_batch`, the function behind `vejviser ask --json --batch`."""
-    from bot.cli import run_batch
+    """Ask every gold question through `bot.contract.run_batch`, the function behind `vejviser ask --json --batch`."""
+    from bot.contract import run_batch
 
     document_texts = {doc_id: metrics.normalise(doc.text) for doc_id, doc in engine.documents.items()}
     outcomes = []

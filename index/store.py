@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.errors import IndexMismatch, IndexMissing
+from index.errors import IndexMismatch, IndexMissing
 from corpus.document import Chunk
 from corpus.sentences import sentence_spans
 from index.dense import DenseIndex, choose_kind
