@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from bot.redaction import ADDRESS, CPR, EMAIL, KINDS, NAME, PHONE, redact
 from eval.personal_data_cases import SOURCE_WEIGHTS, PiiCase, ordinary_sentences, personal_data_cases
 
+# eval.redaction_bench.os2ds_outputs, passed in by the benchmark (this module must not import it back).
+Os2dsRunner = Callable[..., list[str | None]]
+
 _WORD = re.compile(r"[^\W_]+")
 TARGETS = {CPR: 0.995, PHONE: 0.995, EMAIL: 0.995, NAME: 0.98, ADDRESS: 0.97}
 MAX_CHANGED = 0.01
@@ -83,10 +86,8 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
-def _os2ds_detector(texts: Sequence[str]) -> Callable[[str], str | None] | None:
+def _os2ds_detector(texts: Sequence[str], os2ds_outputs: Os2dsRunner) -> Callable[[str], str | None] | None:
     """os2ds-rules' name and address rules as a redactor (run in child processes), or None if not installed."""
-    from eval.redaction_bench import os2ds_outputs
-
     try:
         outputs = dict(zip(texts, os2ds_outputs(texts, False, False, mode="names"), strict=True))
     except ImportError:
@@ -94,7 +95,7 @@ def _os2ds_detector(texts: Sequence[str]) -> Callable[[str], str | None] | None:
     return outputs.get
 
 
-def personal_data_section(seed: int) -> str:
+def personal_data_section(seed: int, os2ds_outputs: Os2dsRunner) -> str:
     """The page's figures for names and addresses (and the numbers seeded with them), as Markdown."""
     cases = personal_data_cases(seed=seed)
     ordinary = ordinary_sentences(seed=seed)
@@ -102,7 +103,7 @@ def personal_data_section(seed: int) -> str:
     started = time.perf_counter()
     ours = score_personal_data(lambda text: redact(text).text, cases, ordinary)
     per_message = (time.perf_counter() - started) / (len(cases) + len(ordinary)) * 1e6
-    os2ds = _os2ds_detector([c.text for c in cases] + [s for s, _ in ordinary])
+    os2ds = _os2ds_detector([c.text for c in cases] + [s for s, _ in ordinary], os2ds_outputs)
     theirs = score_personal_data(os2ds, cases, ordinary) if os2ds else None
     languages = Counter(c.language for c in cases)
     lines = [

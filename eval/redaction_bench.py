@@ -513,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from eval.personal_data_report import personal_data_section
 
-    figures = personal_data_section(args.seed) + "\n## CPR and phone numbers\n\n"
+    figures = personal_data_section(args.seed, os2ds_outputs) + "\n## CPR and phone numbers\n\n"
     with contextlib.redirect_stdout(io.StringIO()) as cpr_part:
         _cpr_section(args)
     figures += cpr_part.getvalue()

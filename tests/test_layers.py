@@ -1,0 +1,103 @@
+"""The house's floors only point down: corpus → index → bot → channels, eval beside bot; and no import cycles.
+
+Read from the code's own imports with `ast`, function-level ones included, so a lazy import cannot hide a
+dependency. A module importing its own package (``bot.web.app`` → ``bot.web``) is not a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("corpus", "index", "bot", "eval")
+DOORS = ("bot.cli", "bot.web", "bot.telegram", "bot.requisitions_cli")
+# The command line registers `vejviser eval` and `vejviser bench`: the one place bot may reach eval.
+EVAL_REGISTRATION = {"bot.cli"}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found[".".join(parts)] = path
+    return found
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {n for n in names if n.split(".")[0] in PACKAGES}
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, path in modules.items():
+        for name in _imports(path, module):
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name != module and not module.startswith(name + "."):
+                graph[module].add(name)
+    return graph
+
+
+def _is(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def test_lower_layers_never_import_higher_ones() -> None:
+    rules = [
+        ("corpus", ("index", "bot", "eval")),
+        ("index", ("bot", "eval")),
+        ("bot", ("eval",)),
+        ("eval", DOORS),
+        ("bot.answer", DOORS),
+    ]
+    wrong = []
+    for module, targets in _graph().items():
+        for target in targets:
+            for lower, higher in rules:
+                if _is(module, lower) and any(_is(target, h) for h in higher):
+                    if lower == "bot" and module in EVAL_REGISTRATION:
+                        continue
+                    wrong.append(f"{module} → {target}")
+    assert not wrong, "imports pointing up:\n  " + "\n  ".join(sorted(set(wrong)))
+
+
+def test_there_are_no_import_cycles() -> None:
+    graph = _graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    assert not cycles, "import cycles:\n  " + "\n  ".join(" → ".join(c) for c in cycles[:20])
