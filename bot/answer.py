@@ -148,15 +148,20 @@ class AnswerEngine:
         with self._lock:
             query_vector = self.embedder.embed([question], kind="query")[0]
             hits = self.index.search(
-                question, query_vector, k=self.settings.max_citations, method=method or self.settings.fusion,
+                question, query_vector, k=2 * self.settings.max_citations, method=method or self.settings.fusion,
                 dense_weight=self.settings.dense_weight, rrf_k=self.settings.rrf_k,
             )
+            # The training questions as memory: a passage that answers a written question close to this one rises.
+            support = (self.bank.support(query_vector, [h.chunk.id for h in hits]) if self.bank is not None
+                       else [0.0] * len(hits))
             question_terms = set(self.index.analyzer.terms(question))
             spans = [self._best_span(hit, query_vector, question_terms, question) for hit in hits]
             # A passage whose quote shows the kind of fact asked for (a name for "hvem", a date for "hvornår")
             # goes before an equally close one that does not.
-            order = sorted(range(len(hits)), key=lambda i: -(hits[i].score - ANSWER_KIND_PENALTY * _answer_kind_missing(
-                question, hits[i].chunk.text[spans[i][0][0]:spans[i][0][1]], hits[i].chunk.text)))
+            order = sorted(range(len(hits)), key=lambda i: -(
+                hits[i].score + self.settings.bank_rank_weight * support[i] - ANSWER_KIND_PENALTY * _answer_kind_missing(
+                    question, hits[i].chunk.text[spans[i][0][0]:spans[i][0][1]], hits[i].chunk.text)))
+            order = order[:self.settings.max_citations]
             hits = [hits[i] for i in order]
             quotes = [spans[i][0] for i in order]
             sentence_scores = [spans[i][1] for i in order]
@@ -174,6 +179,8 @@ class AnswerEngine:
         if not sentences:
             return (0, len(text)), hit.dense
         cosines = [float(vector @ query_vector) for _, vector in sentences]
+        tags = (self.bank.sentence_support(query_vector, hit.chunk.id, [text[s.start:s.end] for s, _ in sentences])
+                if self.bank is not None and self.settings.bank_quote_weight else [0.0] * len(sentences))
 
         # A table row is read with its header: "2013" in the header and "Skoleskulkerklasser" in a row answer together.
         header = text[:text.find("\n")] + "\n" if "\t" in text and "\n" in text else ""
@@ -182,6 +189,7 @@ class AnswerEngine:
             window = text[sentences[first][0].start:sentences[last][0].end]
             overlap = len(set(self.index.analyzer.terms(header + window)) & question_terms) / max(len(question_terms), 1)
             return (float(np.mean(cosines[first:last + 1])) + TERM_OVERLAP_WEIGHT * overlap
+                    + self.settings.bank_quote_weight * max(tags[first:last + 1])
                     - ANSWER_KIND_PENALTY * _answer_kind_missing(question, window, window))
 
         windows = [(i, i) for i in range(len(sentences))] + [(i, i + 1) for i in range(len(sentences) - 1)]

@@ -19,7 +19,7 @@ import numpy as np
 
 from corpus.document import Chunk
 from index.embedder import Embedder
-from index.training_set import QUESTIONS_DIR, answering_chunk, holdout_ids, read_training_set
+from index.training_set import QUESTIONS_DIR, answering_chunk, holdout_ids, normalise_space, read_training_set
 
 log = logging.getLogger(__name__)
 BANK_FILE = "question_bank.npz"
@@ -32,6 +32,7 @@ class QuestionBank:
     vectors: np.ndarray
     chunk_ids: tuple[str, ...]
     key: str
+    evidence: tuple[tuple[str, ...], ...] = ()  # each question's answering sentences, whitespace folded
 
     @property
     def size(self) -> int:
@@ -68,6 +69,25 @@ class QuestionBank:
         return [best.get(chunk_id, 0.0) for chunk_id in chunk_ids]
 
 
+    def sentence_support(self, query_vector: np.ndarray, chunk_id: str, sentences: Sequence[str]) -> list[float]:
+        """For each sentence of a chunk, how close the question is to the closest training question that this
+        sentence answers (the training set's sentence tags): 0 where no training question names it."""
+        support = [0.0] * len(sentences)
+        if not self.size or not self.evidence:
+            return support
+        rows = [i for i, c in enumerate(self.chunk_ids) if c == chunk_id]
+        if not rows:
+            return support
+        similarity = self.vectors[rows] @ query_vector.astype(np.float32)
+        folded = [normalise_space(s) for s in sentences]
+        for row, value in zip(rows, similarity.tolist()):
+            for tagged in self.evidence[row]:
+                for position, sentence in enumerate(folded):
+                    if sentence and (sentence in tagged or tagged in sentence) and value > support[position]:
+                        support[position] = value
+        return support
+
+
 def bank_key(model_checksum: str, chunks: Sequence[Chunk], folder: Path = QUESTIONS_DIR) -> str:
     """What the bank depends on: the model, the training files and the ids of the chunks they were written from
     (documents added or published later do not change it)."""
@@ -89,7 +109,8 @@ def build_bank(embedder: Embedder, chunks: Sequence[Chunk], key: str, folder: Pa
         position = answering_chunk(question, chunks) if question.answerable else None
         ids.append(chunks[position].id if position is not None else "")
     vectors = embedder.embed([q.question for q in kept], kind="query") if kept else np.zeros((0, 1), np.float32)
-    return QuestionBank(np.ascontiguousarray(vectors, dtype=np.float32), tuple(ids), key)
+    evidence = tuple(tuple(normalise_space(e) for e in q.evidence) for q in kept)
+    return QuestionBank(np.ascontiguousarray(vectors, dtype=np.float32), tuple(ids), key, evidence)
 
 
 def save_bank(bank: QuestionBank, directory: Path) -> None:
@@ -97,7 +118,7 @@ def save_bank(bank: QuestionBank, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     staging = directory / (BANK_FILE + ".tmp.npz")
     np.savez(staging, vectors=bank.vectors, chunk_ids=np.array(json.dumps(list(bank.chunk_ids))),
-             key=np.array(bank.key))
+             evidence=np.array(json.dumps([list(e) for e in bank.evidence])), key=np.array(bank.key))
     staging.replace(directory / BANK_FILE)
 
 
@@ -108,7 +129,9 @@ def load_bank(directory: Path, key: str) -> QuestionBank | None:
         with np.load(path, allow_pickle=False) as data:
             if str(data["key"]) != key:
                 return None
-            return QuestionBank(data["vectors"].astype(np.float32), tuple(json.loads(str(data["chunk_ids"]))), key)
+            evidence = tuple(tuple(e) for e in json.loads(str(data["evidence"])))
+            return QuestionBank(data["vectors"].astype(np.float32), tuple(json.loads(str(data["chunk_ids"]))), key,
+                                evidence)
     except (OSError, ValueError, KeyError) as error:
         if path.exists():
             log.warning("ignoring the question bank at %s (%s)", path, error)

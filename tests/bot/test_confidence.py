@@ -9,12 +9,12 @@ from bot.errors import InvalidInput
 
 
 def _rows(n: int) -> tuple[list[dict[str, float]], list[int]]:
-    """Right answers have a high rare-term coverage; by chance in this sample they also have fewer agreeing rankings."""
+    """Right answers have a high term coverage; by chance in this sample they also have fewer agreeing rankings."""
     rows, labels = [], []
     for i in range(n):
         right = i % 2 == 0
         rows.append({name: 0.5 for name in FEATURES} | {
-            "rare_term_coverage": (0.9 if right else 0.2) + 0.01 * (i % 7),
+            "term_coverage": (0.9 if right else 0.2) + 0.01 * (i % 7),
             "agreement": 0.0 if right else 1.0,  # an evidence feature that this sample makes look harmful
         })
         labels.append(int(right))
@@ -24,7 +24,7 @@ def _rows(n: int) -> tuple[list[dict[str, float]], list[int]]:
 def test_an_evidence_feature_never_lowers_confidence_even_when_a_small_sample_says_so() -> None:
     rows, labels = _rows(40)
     model = fit(rows, labels)
-    assert model.weights["rare_term_coverage"] > 0
+    assert model.weights["term_coverage"] > 0
     assert model.weights["agreement"] == pytest.approx(0.0, abs=1e-9)
     for name, sign in SIGNS.items():
         assert model.weights[name] * sign >= -1e-9, name
@@ -50,5 +50,18 @@ def test_calibration_without_a_single_wrong_answer_says_why() -> None:
 def test_an_uncalibrated_install_prefers_the_better_evidenced_answer() -> None:
     model = ConfidenceModel()
     weak = {name: 0.0 for name in FEATURES} | {"dense_top1": 0.80, "sentence_cosine": 0.80}
-    strong = weak | {"rare_term_coverage": 1.0, "alignment_min": 0.9, "alignment_mean": 0.95}
+    strong = weak | {"term_coverage": 1.0, "alignment_min": 0.9, "alignment_mean": 0.95}
     assert model.confidence(strong) > model.confidence(weak)
+
+
+def test_cross_validated_confidences_come_from_models_that_did_not_see_the_row() -> None:
+    from bot.confidence import cross_validated
+
+    rows, labels = _rows(40)
+    folds = cross_validated(rows, labels, folds=5)
+    assert len(folds) == 40 and all(0.0 <= c <= 1.0 for c in folds)
+    assert sum(c > 0.5 for c, y in zip(folds, labels) if y) > 15  # the signal survives out of sample
+
+
+def test_the_confidence_does_not_read_the_language() -> None:
+    assert not {"english", "unknown_terms", "rare_term_coverage"} & set(FEATURES)
