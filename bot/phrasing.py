@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.answer_types import Citation
 from corpus.document import DocumentMetadata
 
@@ -68,8 +70,6 @@ _SMALL_TALK = frozenset({
 
 def is_question(text: str) -> bool:
     """False for greetings, thanks and bare symbols ("Hej", "tak", "👍", "?"): nothing in them to look up."""
-    import re
-
     words = [w.lower() for w in re.findall(r"[^\W_]+", text)]
     return any(w not in _SMALL_TALK for w in words)
 

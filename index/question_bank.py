@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +40,26 @@ class QuestionBank:
     def size(self) -> int:
         return len(self.chunk_ids)
 
+    @cached_property
+    def _ids(self) -> np.ndarray:
+        """The chunk ids as an array, built once (every question masks by them)."""
+        return np.array(self.chunk_ids)
+
+    @cached_property
+    def _rows(self) -> dict[str, list[int]]:
+        """Row numbers per chunk id, built once."""
+        rows: dict[str, list[int]] = defaultdict(list)
+        for row, chunk_id in enumerate(self.chunk_ids):
+            if chunk_id:
+                rows[chunk_id].append(row)
+        return dict(rows)
+
     def features(self, query_vector: np.ndarray, top_chunk_id: str) -> dict[str, float]:
         """Closest answerable question answered by the top passage, by any passage, and closest near-miss."""
         if not self.size:
             return {}
         similarity = self.vectors @ query_vector.astype(np.float32)
-        ids = np.array(self.chunk_ids)
+        ids = self._ids
         answerable = ids != ""
         same = ids == top_chunk_id
 
@@ -62,11 +78,7 @@ class QuestionBank:
         if not self.size:
             return [0.0] * len(chunk_ids)
         similarity = self.vectors @ query_vector.astype(np.float32)
-        best: dict[str, float] = {}
-        for chunk_id, value in zip(self.chunk_ids, similarity.tolist()):
-            if chunk_id and value > best.get(chunk_id, -1.0):
-                best[chunk_id] = value
-        return [best.get(chunk_id, 0.0) for chunk_id in chunk_ids]
+        return [float(similarity[self._rows[c]].max()) if c in self._rows else 0.0 for c in chunk_ids]
 
 
     def sentence_support(self, query_vector: np.ndarray, chunk_id: str, sentences: Sequence[str]) -> list[float]:
@@ -75,7 +87,7 @@ class QuestionBank:
         support = [0.0] * len(sentences)
         if not self.size or not self.evidence:
             return support
-        rows = [i for i, c in enumerate(self.chunk_ids) if c == chunk_id]
+        rows = self._rows.get(chunk_id, [])
         if not rows:
             return support
         similarity = self.vectors[rows] @ query_vector.astype(np.float32)

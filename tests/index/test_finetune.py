@@ -36,10 +36,16 @@ def test_install_merges_the_shipped_adapter(e5_model_dir: Path, e5_base_dir: Pat
 
 
 def test_training_is_seeded_and_reproducible(e5_base_dir: Path, tmp_path: Path) -> None:
-    options = TrainingOptions(seed=7, epochs=1, rank=4, batch_size=4, max_seq_length=32)
+    # Three steps: the first is warm-up at learning rate 0, so one step alone would train nothing.
+    options = TrainingOptions(seed=7, epochs=3, rank=4, batch_size=4, max_seq_length=32)
     first = train_adapter(e5_base_dir, EXAMPLES, tmp_path / "a", options)
     second = train_adapter(e5_base_dir, EXAMPLES, tmp_path / "b", options)
     assert first["adapter_sha256"] == second["adapter_sha256"]
     assert first["trainable_parameters"] > 0 and first["examples"] == len(EXAMPLES)
+    from safetensors.numpy import load_file
+
+    # LoRA starts with B = 0: a run that trained nothing would leave every B at zero.
+    weights = load_file(str(tmp_path / "a" / "adapter_model.safetensors"))
+    assert any(np.abs(v).max() > 0 for k, v in weights.items() if "lora_B" in k)
     report = json.loads((tmp_path / "a" / "training.json").read_text())
     assert report["options"]["seed"] == 7 and report["train_seconds"] > 0
