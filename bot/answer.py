@@ -84,6 +84,8 @@ class AnswerEngine:
         self.language = LanguageDetector()
         self._lock = threading.RLock()
         self._manifest_mtime = _mtime(settings.index_dir / "manifest.json")
+        self._bank_questions: set[str] = set()  # chunk ids whose published question the bank already holds
+        self._remember_published_questions()
 
     # ------------------------------------------------------------------ loading
 
@@ -132,14 +134,15 @@ class AnswerEngine:
         evidence = self.gather(text, method=method)
         confidence = self.confidence_model.confidence(evidence.features) if evidence.hits else 0.0
         status = "answered" if evidence.hits and confidence >= self.threshold() else "route"
+        tentative = bool(evidence.hits) and self.confidence_model.tentative(confidence, self.threshold())
         citations = [self._citation(hit, span) for hit, span in zip(evidence.hits, evidence.quotes)]
         notices = self._notices(citations, language) if status == "answered" else []
         documents = {c.doc_id: self.documents[c.doc_id].metadata for c in citations if c.doc_id in self.documents}
         return Answer(
             question=text, language=language, status=status,
-            answer=compose_answer(status, citations, documents, language),
+            answer=compose_answer(status, citations, documents, language, tentative=tentative),
             confidence=confidence, citations=citations, notices=notices, redacted=redaction.found,
-            features=evidence.features,
+            tentative=tentative, features=evidence.features,
         )
 
     def gather(self, question: str, *, method: FusionMethod | None = None) -> Evidence:
@@ -307,7 +310,21 @@ class AnswerEngine:
         self.index.save(self.settings.index_dir)
         self._manifest_mtime = _mtime(self.settings.index_dir / "manifest.json")
         log.info("indexed %s: %d new chunks embedded", ingested.document.doc_id, added)
+        self._remember_published_questions()
         return ingested.document
+
+    def _remember_published_questions(self) -> None:
+        """Put each published answer's question in the question bank, so re-asking it finds its answer as surely
+        as a training question finds its passage (a published answer has no training questions of its own)."""
+        if self.bank is None:
+            return
+        new = [c for item in self.ingested.values() for c in item.chunks
+               if c.context and c.id not in self._bank_questions]
+        if not new:
+            return
+        vectors = self.embedder.embed([neutral_query(c.context) for c in new], kind="query")
+        self.bank = self.bank.with_questions(vectors, [c.id for c in new], [(c.text,) for c in new])
+        self._bank_questions.update(c.id for c in new)
 
     def _reload_if_changed(self) -> None:
         """Another worker published a document: pick up its index (a stat per question, nothing more)."""
@@ -326,6 +343,7 @@ class AnswerEngine:
                 self.ingested = {item.document.doc_id: item for item in ingested}
                 self.documents = {doc_id: item.document for doc_id, item in self.ingested.items()}
                 self._manifest_mtime = mtime
+                self._remember_published_questions()
             except (IndexMismatch, IndexMissing, OSError) as exc:  # mid-write by another worker: next question retries
                 log.warning("index changed on disk but could not be reloaded yet: %s", exc)
 

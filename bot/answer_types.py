@@ -37,6 +37,7 @@ class Answer:
     citations: list[Citation]
     notices: list[str] = field(default_factory=list)  # validity: source age, newer documents on the subject
     redacted: tuple[str, ...] = ()  # kinds of personal data removed from the question before use
+    tentative: bool = False  # routed, and its first quote is offered as "the closest, not sure" (the middle band)
     features: dict[str, float] = field(default_factory=dict, compare=False)  # the confidence's inputs (eval, --explain)
 
     def to_json(self) -> dict[str, Any]:
@@ -54,6 +55,7 @@ class Answer:
             ],
             "notices": list(self.notices),
             "redacted": list(self.redacted),
+            "tentative": self.tentative,
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -58,6 +58,9 @@ class ConfidenceModel:
     scales: dict[str, float] = field(default_factory=dict)
     threshold: float = 0.5
     source: str = "default"
+    # Below the threshold and at or above this, a routed question is shown its closest quote as "not sure"
+    # (the middle band); None: no band, a routed question's text names no passage.
+    band_floor: float | None = None
 
     def confidence(self, features: dict[str, float]) -> float:
         z = self.bias
@@ -83,14 +86,21 @@ class ConfidenceModel:
             raise ConfigurationError(
                 f"the confidence calibration {path} cannot be read ({error}); reinstall Vejviser or point "
                 f"VEJVISER_CALIBRATION_FILE at the file `vejviser eval --calibrate` writes") from error
+        floor = data.get("band_floor")
+        band_floor = float(floor) if floor is not None else None
         if "weights" not in data:
-            return cls(threshold=float(data["threshold"]), source=str(path))
+            return cls(threshold=float(data["threshold"]), source=str(path), band_floor=band_floor)
         return cls(weights=data["weights"], bias=data["bias"], means=data.get("means", {}),
-                   scales=data.get("scales", {}), threshold=float(data["threshold"]), source=str(path))
+                   scales=data.get("scales", {}), threshold=float(data["threshold"]), source=str(path),
+                   band_floor=band_floor)
+
+    def tentative(self, confidence: float, threshold: float) -> bool:
+        """In the middle band: not sure enough to answer, likely enough to show the closest quote as "not sure"."""
+        return self.band_floor is not None and self.band_floor <= confidence < threshold
 
     def to_json(self) -> dict:
         return {"weights": self.weights, "bias": self.bias, "means": self.means, "scales": self.scales,
-                "threshold": self.threshold, "features": list(FEATURES)}
+                "threshold": self.threshold, "band_floor": self.band_floor, "features": list(FEATURES)}
 
 
 def fit(rows: list[dict[str, float]], labels: list[int], *, regularisation: float = 1.0) -> ConfidenceModel:

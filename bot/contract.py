@@ -15,13 +15,15 @@ CONTRACT_KEYS = ("question", "language", "status", "answer", "confidence", "cita
 
 def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: str | None = None) -> dict[str, Any]:
     """The `--json` object: exactly the contract's keys, which other tools depend on; the validity notices are
-    written into `answer`, where a reader sees them. With `explain`, the confidence features too (eval fits on them)."""
+    written into `answer`, where a reader sees them. With `explain`, the confidence features and whether the
+    question fell in the middle band too (eval fits on the one and scores the other)."""
     full = answer.to_json()
     data = {key: full[key] for key in CONTRACT_KEYS}
     if answer.notices:
         data["answer"] = "\n".join([data["answer"], *answer.notices])
     if explain:
         data["features"] = dict(answer.features)
+        data["tentative"] = answer.tentative
     return data
 
 

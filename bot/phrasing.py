@@ -41,8 +41,10 @@ def source_line(citation: Citation, metadata: DocumentMetadata | None, language:
     return f"{kind} «{citation.title}» ({format_date(citation.date, language)}){section}"
 
 
-def compose_answer(status: str, citations: list[Citation], documents: dict[str, DocumentMetadata], language: str) -> str:
-    """The answer text: quotes with their sources when answered; an honest 'not answered' plus offer when routed."""
+def compose_answer(status: str, citations: list[Citation], documents: dict[str, DocumentMetadata], language: str,
+                   *, tentative: bool = False) -> str:
+    """The answer text: quotes with their sources when answered; when routed, the decision first, then the closest
+    quote only in the middle band, where it holds the answer often enough to be worth reading as "not sure"."""
     if status == "answered":
         first = citations[0]
         lead = "According to the" if language == "en" else "Ifølge"
@@ -50,14 +52,15 @@ def compose_answer(status: str, citations: list[Citation], documents: dict[str, 
     if language == "en":
         head = "The documents do not answer this with confidence."
         offer = "You can send the question to the integration task force."
+        closest = "The closest I find — not sure:"
     else:
         head = "Dokumenterne giver ikke et sikkert svar på dette."
         offer = "Du kan sende spørgsmålet til integrationsområdets task force."
-    if not citations:
+        closest = "Det nærmeste, jeg finder — ikke sikkert:"
+    if not (tentative and citations):
         return f"{head}\n{offer}"
-    closest = "The closest passage is" if language == "en" else "Det nærmeste afsnit er"
     first = citations[0]
-    return f"{head}\n{closest} {source_line(first, documents.get(first.doc_id), language)}:\n«{first.quote}»\n{offer}"
+    return f"{head}\n{offer}\n{closest} {source_line(first, documents.get(first.doc_id), language)}:\n«{first.quote}»"
 
 
 _SMALL_TALK = frozenset({

@@ -77,8 +77,8 @@ def _date(text: str) -> str | None:
     for m in _DATO_LINE.finditer(text):
         if parsed := _parse_date(m.group(1)):
             return parsed
-    if m := _DECISION.search(text):
-        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if decision := _DECISION.search(text):
+        return _iso(int(decision.group(1)), int(decision.group(2)), int(decision.group(3)))
     candidates = [d[:7] for d in (_parse_date(m.group(0)) for m in _DATE_WORDS.finditer(text)) if d]
     without_ranges = re.sub(r"\b\d{4}\s*[-–]\s*\d{4}\b", " ", text)
     candidates += re.findall(r"\b(19[5-9]\d|20[0-4]\d)\b", without_ranges)

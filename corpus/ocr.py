@@ -22,8 +22,11 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from corpus.offsets import OffsetMap, TextBuilder
+
+Trie = dict[str, Any]  # spelling letter -> child node; the end marker -> the entries spelled so far
 
 # (what the OCR printed, the letter it stands for, log10 of how likely the misreading is). The
 # look-alikes are those of Danish OCR without a Danish model: æ ø å read as the nearest Latin shapes.
@@ -164,14 +167,14 @@ class Speller:
         for word in self.vocabulary:
             if _DANISH_WORD.fullmatch(word):
                 self._zipf[word] = max(self._zipf.get(word, 0.0), weights.vocabulary_floor) + weights.vocabulary_bonus
-        self._trie: dict = {}
+        self._trie: Trie = {}
         for word in self._zipf:
             self._insert(word, word)
         for suffix in _BOUND_SUFFIXES:
             self._insert(suffix, "-" + suffix)
         for prefix in _BOUND_PREFIXES:
             self._insert(prefix, prefix + "-")
-        self._roots: tuple[dict, ...] = (self._trie,)
+        self._roots: tuple[Trie, ...] = (self._trie,)
         self._by_first: dict[str, list[tuple[str, str, float]]] = {}
         for observed, letter, cost in CONFUSIONS:
             self._by_first.setdefault(observed[0], []).append((observed, letter, cost))
@@ -276,8 +279,8 @@ class Speller:
 
     def _walk(self, observed: str, start: int, confusions: bool) -> list[tuple[int, str, float, tuple[Edit, ...]]]:
         """Entries readable from `observed[start:]`: (end, entry, log10 likelihood of misreadings, edits)."""
-        found = []
-        stack: list[tuple[dict, int, float, tuple[Edit, ...]]] = [(root, start, 0.0, ()) for root in self._roots]
+        found: list[tuple[int, str, float, tuple[Edit, ...]]] = []
+        stack: list[tuple[Trie, int, float, tuple[Edit, ...]]] = [(root, start, 0.0, ()) for root in self._roots]
         length = len(observed)
         limit = self.weights.max_word_cost
         while stack:
@@ -407,7 +410,7 @@ def _apply(word: str, edits: Iterable[Edit], cased: bool = False) -> str:
 
 
 _LEXICONS: dict[str, tuple[tuple[str, float], ...]] = {}
-_SPELLERS: dict[tuple, Speller] = {}
+_SPELLERS: dict[tuple[tuple[str, int], ...], Speller] = {}
 _LOAD_LOCK = threading.Lock()
 
 

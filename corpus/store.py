@@ -45,7 +45,8 @@ class CorpusStore:
         if cache is not None and cache.is_file():
             try:
                 with cache.open("rb") as handle:
-                    return pickle.load(handle)
+                    cached: list[IngestedDocument] = pickle.load(handle)
+                    return cached
             except Exception as error:  # a damaged cache is only a slower start
                 log.warning("ignoring the corpus cache %s (%s); ingesting again", cache, error)
         ingestor = Ingestor()

@@ -103,24 +103,31 @@ def calibrate(engine: Any, path: Path) -> None:
     if threshold is None:
         threshold = 1.0
         print("calibration: no threshold keeps wrong answers ≤ 5 %; the engine will route everything", file=sys.stderr)
-    model = replace(fit(rows, labels), threshold=threshold, source=str(path))
+    # The middle band, chosen on the same out-of-fold confidences (rule in pick_band_floor: a "not sure" quote is
+    # right at least two times in three, even at the band's bottom).
+    band_floor = metrics.pick_band_floor(folds, labels, threshold)
+    model = replace(fit(rows, labels), threshold=threshold, band_floor=band_floor, source=str(path))
     by_language = {}
     for language in ("da", "en"):
         chosen = [i for i, o in enumerate(outcomes) if o.item.lang == language]
         confidences = [folds[i] for i in chosen]
         answerable = [int(outcomes[i].item.answerable) for i in chosen]
         answered = [i for i in chosen if folds[i] >= threshold]
+        band = [i for i in chosen if band_floor is not None and band_floor <= folds[i] < threshold]
         by_language[language] = {
             "questions": len(chosen),
             "cv_auroc": round(metrics.auroc(confidences, answerable), 4),
             "cv_answered": len(answered),
             "cv_risk": round(sum(not labels[i] for i in answered) / len(answered), 4) if answered else 0.0,
+            "cv_band": len(band),
+            "cv_band_right": round(sum(labels[i] for i in band) / len(band), 4) if band else 0.0,
         }
     fitted_on = {"training_held_out": sum(1 for o in outcomes if not o.item.id.startswith(("dev-", "test-"))),
                  "dev": sum(1 for o in outcomes if o.item.id.startswith("dev-")), "cross_validation": by_language}
     path.write_text(json.dumps(model.to_json() | {"fitted_on": fitted_on}, indent=2) + "\n", encoding="utf-8")
     engine.confidence_model = model
-    print(f"calibrated on {len(items)} questions (held-out training fifth + dev): threshold {threshold:.3f}; "
+    print(f"calibrated on {len(items)} questions (held-out training fifth + dev): threshold {threshold:.3f}, "
+          f"middle band from {band_floor if band_floor is not None else 'none'}; "
           f"cross-validated: " + ", ".join(f"{k} AUROC {v['cv_auroc']:.3f}, answers {v['cv_answered']}/{v['questions']} "
                                            f"at risk {v['cv_risk']:.3f}" for k, v in by_language.items()) + f"; wrote {path}")
 

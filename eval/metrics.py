@@ -201,6 +201,35 @@ def pick_threshold(
     return best
 
 
+def pick_band_floor(
+    confidences: Sequence[float] | npt.ArrayLike,
+    correct: Sequence[bool] | npt.ArrayLike,
+    threshold: float,
+    min_share: float = 2 / 3,
+    window: int = 50,
+) -> float | None:
+    """Choose how far below the answer threshold a routed question still shows its closest quote as "not sure".
+
+    Walking down from the threshold through the confidences under it, the band goes on while, among the `window`
+    neighbouring questions around each one, the share whose first quote holds the answer stays >= min_share; it
+    stops at the first place where it does not. So even at its bottom a "not sure" quote is right at least that
+    often. None when the first step already fails (or nothing lies under the threshold): no band.
+    """
+    if not 0.0 <= min_share <= 1.0 or window < 1:
+        raise ValueError(f"min_share must be in [0, 1] and window >= 1, got {min_share}, {window}")
+    c, ok = _paired(confidences, correct, "confidences", "correct")
+    below = c < threshold
+    order = np.argsort(-c[below], kind="stable")
+    values, right = c[below][order], ok[below][order].astype(float)
+    floor: float | None = None
+    for i in range(len(values)):
+        lo, hi = max(0, i - window // 2), min(len(values), i + window // 2)
+        if right[lo:hi].mean() < min_share:
+            break
+        floor = float(values[i])
+    return floor
+
+
 def percentile(values: Sequence[float] | npt.ArrayLike, p: float) -> float:
     """Report latency-style tails (p50/p95) with numpy's linear interpolation; nan for no values."""
     if not 0.0 <= p <= 100.0:

@@ -76,7 +76,7 @@ def write(
         "## Shipped system against baselines (same run)", "",
         table({name: r["overall"]["all"] for name, r in runs.items()}), "",
         "## Shipped system per language", "", table(shipped_run["language"]), "",
-        *_similarity_section(shipped_run), *_before_after(figures),
+        *_similarity_section(shipped_run), *_band_section(shipped_run), *_before_after(figures),
         "## Shipped system per document", "",
         "A question counts for every document whose text holds one of its evidence phrases.", "",
         table(shipped_run["document"]), "",
@@ -99,6 +99,8 @@ def write(
         "- risk–coverage / AURC: answering the most confident first, risk = wrong answers among those answered "
         "(an unanswerable question answered, or a first quote without evidence); AURC is the mean risk over all coverages.",
         "- coverage / risk: at the shipped threshold.",
+        "- middle band: share of questions routed with a \"not sure\" quote; its quote right: of those, the share "
+        "whose first quote holds evidence; unanswerable in the band: share of unanswerable questions shown one.",
         "- verbatim: share of quotes that are substrings of their chunk `text` and of the cleaned document (must be 1).",
         "- latency: wall time per question through the batch path, model and index loaded once.",
     ]
@@ -114,6 +116,23 @@ def _similarity_section(run: dict[str, dict[str, Scores]]) -> list[str]:
             "A gold question is *similar* when some training question shares ≥ 40 % of its word tokens (Jaccard; "
             "the training set holds none at ≥ 60 %). The dissimilar ones show what written-apart questions get.", "",
             table(run["similarity"]), ""]
+
+
+def _band_section(run: dict[str, dict[str, Scores]]) -> list[str]:
+    """The middle band, scored apart from the answers: how often its "not sure" quote was worth reading."""
+    rows = {"all": run["overall"]["all"], **run["language"]}
+
+    def cell(value: float) -> str:
+        return "—" if math.isnan(value) else f"{value:.3f}"
+
+    lines = ["## The middle band (routed, closest quote shown as \"not sure\")", "",
+             "Below the answer threshold and at or above the band floor (both chosen on the calibration questions), "
+             "a question is routed with the route button first and its closest quote offered as \"Det nærmeste, jeg "
+             "finder — ikke sikkert\". Scored apart from the answers: it counts as routed above.", "",
+             "| | n | in the band | its quote right | unanswerable in the band |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {s.n} | {cell(s.tentative)} | {cell(s.tentative_right)} | {cell(s.tentative_unanswerable)} |"
+              for name, s in rows.items()]
+    return lines + [""]
 
 
 def _before_after(figures: dict[str, Any]) -> list[str]:

@@ -40,6 +40,11 @@ class Outcome:
         return self.reply.get("status") == "answered"
 
     @property
+    def tentative(self) -> bool:
+        """Routed, with the first quote offered as "the closest, not sure" (the middle band)."""
+        return bool(self.reply.get("tentative", False))
+
+    @property
     def confidence(self) -> float:
         return float(self.reply.get("confidence", 0.0))
 
@@ -82,8 +87,9 @@ def gold_path(split: str) -> Path:
     return GOLD_DIR / f"{split}.jsonl"
 
 
-def run(engine: Any, items: list[GoldItem], *, fusion: str | None = None, explain: bool = False) -> list[Outcome]:
-    """Ask every gold question through `bot.contract.run_batch`, the function behind `vejviser ask --json --batch`."""
+def run(engine: Any, items: list[GoldItem], *, fusion: str | None = None, explain: bool = True) -> list[Outcome]:
+    """Ask every gold question through `bot.contract.run_batch`, the function behind `vejviser ask --json --batch`
+    (with `--explain`: the features and the middle band are scored too)."""
     from bot.contract import run_batch
 
     document_texts = {doc_id: metrics.normalise(doc.text) for doc_id, doc in engine.documents.items()}
@@ -113,6 +119,9 @@ class Scores:
     route_recall: float = math.nan
     wrongly_routed: float = math.nan
     right_quote: float = math.nan  # answerable questions answered with a first quote that holds the evidence
+    tentative: float = math.nan  # questions routed with the closest quote offered as "not sure" (the middle band)
+    tentative_right: float = math.nan  # of those, the share whose "not sure" quote holds the evidence
+    tentative_unanswerable: float = math.nan  # unanswerable questions shown a "not sure" quote
     auroc: float = math.nan
     aurc: float = math.nan
     coverage: float = math.nan
@@ -142,6 +151,10 @@ def score(outcomes: list[Outcome], documents: dict[str, str] | None = None) -> S
         s.right_quote = _mean(o.answered and o.first_quote_correct for o in answerable)
     if unanswerable:
         s.route_recall = _mean(not o.answered for o in unanswerable)
+        s.tentative_unanswerable = _mean(o.tentative for o in unanswerable)
+    band = [o for o in outcomes if o.tentative]
+    s.tentative = len(band) / len(outcomes)
+    s.tentative_right = _mean(o.first_quote_correct for o in band) if band else math.nan
     confidences = [o.confidence for o in outcomes]
     s.auroc = metrics.auroc(confidences, [int(o.item.answerable) for o in outcomes])
     s.aurc = metrics.aurc(confidences, [o.correct_if_answered for o in outcomes])

@@ -18,10 +18,12 @@ class DenseIndex:
 
         self.kind = kind
         self.dimensions = dimensions
+        self._index: faiss.Index
         if kind == "hnsw":
-            self._index = faiss.IndexHNSWFlat(dimensions, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            self._index.hnsw.efConstruction = 80
-            self._index.hnsw.efSearch = ef_search
+            hnsw = faiss.IndexHNSWFlat(dimensions, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            hnsw.hnsw.efConstruction = 80
+            hnsw.hnsw.efSearch = ef_search
+            self._index = hnsw
         else:
             self._index = faiss.IndexFlatIP(dimensions)
 

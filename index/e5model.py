@@ -280,7 +280,7 @@ def bert_state_dict(src: E5File) -> dict[str, np.ndarray]:
         _EMBEDDINGS["emb.ln.w"]: src.array("emb.ln.w", (h.hidden,)),
         _EMBEDDINGS["emb.ln.b"]: src.array("emb.ln.b", (h.hidden,)),
     }
-    shapes = {
+    shapes: dict[str, tuple[int, int] | tuple[int]] = {
         "q.w": (h.hidden, h.hidden),
         "k.w": (h.hidden, h.hidden),
         "v.w": (h.hidden, h.hidden),
@@ -786,7 +786,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()  # a "Loading weights" bar on every `vejviser ask` is noise
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a "Loading weights" bar on every `vejviser ask` is noise
             model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
             dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
             if dimension() != manifest["dimensions"]:

@@ -16,8 +16,15 @@ Kind = Literal["query", "passage"]
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors; e5 models need to know queries from passages."""
 
-    model_id: str
-    dimensions: int
+    @property
+    def model_id(self) -> str:
+        """Names the weights (recorded in the index manifest)."""
+        ...
+
+    @property
+    def dimensions(self) -> int:
+        """Length of every vector."""
+        ...
 
     def embed(self, texts: Sequence[str], *, kind: Kind) -> np.ndarray:
         """Return an array of shape (len(texts), dimensions), each row of unit length."""

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -102,14 +103,17 @@ def train_adapter(base: Path, examples: Sequence[Example], out: Path, options: T
     model = SentenceTransformer(str(base), device="cpu", local_files_only=True)
     model.max_seq_length = options.max_seq_length
     transformer = model[0]
-    bert = transformer.auto_model
+    bert = cast(torch.nn.Module, transformer.auto_model)
     for name, parameter in bert.named_parameters():
         parameter.requires_grad = options.full and not name.startswith(("embeddings.", "pooler."))
+    adapter = None
     if not options.full:
         config = LoraConfig(r=options.rank, lora_alpha=options.alpha, lora_dropout=options.dropout,
                             target_modules=TARGET_MODULES, bias="none")
-        transformer.model = get_peft_model(bert, config)  # `auto_model` is a read-only view of `model`
-    trainable = sum(p.numel() for p in transformer.model.parameters() if p.requires_grad)
+        adapter = get_peft_model(bert, config)
+        transformer.model = adapter  # `auto_model` is a read-only view of `model`
+    trained = cast(torch.nn.Module, transformer.model)
+    trainable = sum(p.numel() for p in trained.parameters() if p.requires_grad)
     rows = list(examples)
     random.Random(options.seed).shuffle(rows)
     # Passage triples and sentence triples in batches of their own: a batch is padded to its longest text, and a
@@ -131,14 +135,14 @@ def train_adapter(base: Path, examples: Sequence[Example], out: Path, options: T
     started = time.perf_counter()
     trainer.train()
     seconds = time.perf_counter() - started
-    if options.full:
+    if adapter is None:
         from safetensors.torch import save_file
 
         state = {k: v.detach().to(torch.float16).contiguous() for k, v in bert.state_dict().items()
                  if k.startswith("encoder.")}
         save_file(state, str(out / "encoder_fp16.safetensors"))
     else:
-        transformer.model.save_pretrained(str(out))
+        adapter.save_pretrained(str(out))
     report: dict[str, object] = {
         "options": asdict(options), "examples": len(rows), "trainable_parameters": int(trainable),
         "train_seconds": round(seconds, 1), "base_weights_sha256": _sha256(base / "model.safetensors"),

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class LexicalIndex:
 
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
-        self._bm25 = None
+        self._bm25: Any = None  # a bm25s.BM25 once built (bm25s ships no type information)
         self.size = 0
         self.document_frequency: dict[str, int] = {}
 
@@ -51,12 +52,13 @@ class LexicalIndex:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self._bm25 = bm25s.BM25(method="lucene")
+        bm25 = bm25s.BM25(method="lucene")
+        self._bm25 = bm25
         self.size = len(texts)
         tokenised = [self.analyzer.terms(t) or ["∅"] for t in texts]
         self.document_frequency = dict(Counter(term for terms in tokenised for term in set(terms)))
         if texts:
-            self._bm25.index(tokenised, show_progress=False)
+            bm25.index(tokenised, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no term is known)."""

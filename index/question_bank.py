@@ -54,6 +54,17 @@ class QuestionBank:
                 rows[chunk_id].append(row)
         return dict(rows)
 
+    def with_questions(self, vectors: np.ndarray, chunk_ids: Sequence[str],
+                       evidence: Sequence[tuple[str, ...]]) -> QuestionBank:
+        """This bank and more answered questions: a published task-force answer's question is exactly such a
+        question (asked by a caseworker, answered by that chunk), so it speaks for its answer as training ones do."""
+        if not len(chunk_ids):
+            return self
+        base = self.vectors if self.size else np.zeros((0, vectors.shape[1]), np.float32)
+        return QuestionBank(np.ascontiguousarray(np.vstack([base, vectors.astype(np.float32)])),
+                            self.chunk_ids + tuple(chunk_ids), self.key,
+                            self.evidence + tuple(tuple(normalise_space(e) for e in row) for row in evidence))
+
     def features(self, query_vector: np.ndarray, top_chunk_id: str) -> dict[str, float]:
         """Closest answerable question answered by the top passage, by any passage, and closest near-miss."""
         if not self.size:

@@ -67,6 +67,8 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     notices: list[str]
     redacted: list[str]
+    tentative: bool = Field(default=False, description="Routed, with the first citation's quote offered as the "
+                            "closest passage, not sure (the middle band of the confidence).")
 
 
 # ---------------------------------------------------------------------------- requisitions

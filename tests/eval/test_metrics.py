@@ -14,6 +14,7 @@ from eval.metrics import (
     hit_at_k,
     normalise,
     percentile,
+    pick_band_floor,
     pick_threshold,
     reciprocal_rank,
     risk_coverage,
@@ -234,6 +235,26 @@ def test_pick_threshold_none_when_nothing_qualifies() -> None:
 def test_pick_threshold_rejects_bad_max_risk() -> None:
     with pytest.raises(ValueError):
         pick_threshold(PT_CONF, PT_OK, max_risk=1.5)
+
+
+# --------------------------------------------------------------------------- pick_band_floor
+
+
+def test_the_band_stops_where_its_quotes_stop_being_right_often_enough() -> None:
+    # Under the threshold 0.9: right, right, right, wrong, wrong, wrong (descending confidence).
+    confidences = [0.95, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6]
+    right = [True, True, True, True, False, False, False]
+    # window 2 looks at the question and the one above it: 0.85 (1 of 1), 0.8 (2/2), 0.75 (2/2), 0.7 (1/2 < 2/3) stops.
+    assert pick_band_floor(confidences, right, threshold=0.9, window=2) == pytest.approx(0.75)
+    # a lower bar takes the 0.7 too (1/2 >= 1/2), then 0.65 (0 of 2) stops it
+    assert pick_band_floor(confidences, right, threshold=0.9, min_share=0.5, window=2) == pytest.approx(0.7)
+
+
+def test_no_band_when_the_first_quote_under_the_threshold_is_already_wrong() -> None:
+    assert pick_band_floor([0.95, 0.5, 0.4], [True, False, False], threshold=0.9, window=2) is None
+    assert pick_band_floor([0.95], [True], threshold=0.9) is None  # nothing under the threshold
+    with pytest.raises(ValueError):
+        pick_band_floor([0.5], [True], threshold=0.9, min_share=2.0)
 
 
 # --------------------------------------------------------------------------- percentile
