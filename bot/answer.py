@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.alignment import word_alignment
-from bot.answer_types import Answer, Citation
+from bot.answer_types import Answer, Citation, Status
 from bot.confidence import ConfidenceModel
 from bot.errors import IndexMismatch, IndexMissing, InvalidQuestion
 from bot.language import Language, LanguageDetector
@@ -133,7 +133,7 @@ class AnswerEngine:
                           confidence=0.0, citations=[], redacted=redaction.found)
         evidence = self.gather(text, method=method)
         confidence = self.confidence_model.confidence(evidence.features) if evidence.hits else 0.0
-        status = "answered" if evidence.hits and confidence >= self.threshold() else "route"
+        status: Status = "answered" if evidence.hits and confidence >= self.threshold() else "route"
         tentative = bool(evidence.hits) and self.confidence_model.tentative(confidence, self.threshold())
         citations = [self._citation(hit, span) for hit, span in zip(evidence.hits, evidence.quotes)]
         notices = self._notices(citations, language) if status == "answered" else []

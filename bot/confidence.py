@@ -98,7 +98,7 @@ class ConfidenceModel:
         """In the middle band: not sure enough to answer, likely enough to show the closest quote as "not sure"."""
         return self.band_floor is not None and self.band_floor <= confidence < threshold
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"weights": self.weights, "bias": self.bias, "means": self.means, "scales": self.scales,
                 "threshold": self.threshold, "band_floor": self.band_floor, "features": list(FEATURES)}
 

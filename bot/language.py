@@ -59,7 +59,7 @@ def _langdetect_english(text: str) -> float:
 
     DetectorFactory.seed = 0
     try:
-        probabilities = {lang.lang: lang.prob for lang in detect_langs(text)}
+        probabilities: dict[str, float] = {lang.lang: float(lang.prob) for lang in detect_langs(text)}
     except LangDetectException:
         return 0.0
     scandinavian = sum(probabilities.get(code, 0.0) for code in ("da", "no", "sv"))
