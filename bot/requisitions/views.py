@@ -74,6 +74,7 @@ class RequisitionView:
     published_at: datetime | None = None
     first_response_at: datetime | None = None
     purged_at: datetime | None = None
+    version: int = 1  # bumped by every change: the API's ETag, the dashboard form's hidden field
 
     @property
     def first_response_seconds(self) -> float | None:
@@ -107,6 +108,7 @@ class Created(NamedTuple):
     requisition: RequisitionView
     duplicates: tuple[DuplicateSuggestion, ...]
     redacted: tuple[str, ...]  # kinds of personal data removed from question/context ("cpr", "phone", "email")
+    replayed: bool = False  # True when an idempotency key matched: this is the requisition the first call created
 
 
 class Changed(NamedTuple):
