@@ -80,6 +80,7 @@ def _is_unavailable(error: BaseException) -> bool:
 
 def damaged_message(path: str, detail: str) -> str:
     """What an operator does about a malformed SQLite file: which backup to put back, and how (docs/DEPLOY.md)."""
+    detail = " ".join(detail.split()).removeprefix("*** in database main *** ")[:200]
     return (
         f"The database file {path} is damaged (SQLite: {detail}). Stop Vejviser, move the file aside and restore "
         f"the newest backup of it over {path} (docs/DEPLOY.md, 'Backups': /backup/vejviser.sqlite3), then start "
@@ -212,11 +213,12 @@ class Database:
             first = self._down_since is None
             if first:
                 self._down_since = time.monotonic()
+        text_of = str(getattr(error, "orig", error)).strip()
+        detail = text_of.splitlines()[0] if text_of else type(error).__name__
         if first:
-            detail = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             log.error("database unavailable (%s); answering 503 until it is back", detail)
         raise DatabaseUnavailable(
-            "The database cannot be reached right now; nothing was saved. Try again in a moment."
+            "The database cannot be reached right now; nothing was saved. Try again in a moment.", detail
         ) from error
 
     def _recovered(self) -> None:

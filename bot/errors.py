@@ -61,6 +61,10 @@ class DatabaseUnavailable(VejviserError):
 
     retry_after_seconds = 5
 
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail  # the driver's first line, for operators (readiness, logs); never shown to users
+
 
 class DatabaseDamaged(VejviserError):
     """The database file is malformed; it must be restored from a backup, the message names which."""

@@ -81,7 +81,9 @@ def ready(request: Request) -> Response:
         try:
             services.database.check_writable()
             checks["database"] = "ok"
-        except (DatabaseUnavailable, DatabaseDamaged) as exc:
+        except DatabaseUnavailable as exc:
+            checks["database"] = f"{exc} ({exc.detail})"
+        except DatabaseDamaged as exc:
             checks["database"] = str(exc)
     ok = all(value == "ok" for value in checks.values()) and "database" in checks
     body = schemas.Readiness(status="ready" if ok else "not ready", checks=checks).model_dump()
