@@ -103,7 +103,7 @@ class DuplicateSuggestion:
 
 
 class Created(NamedTuple):
-    """What `create` returns; unpacks as `(requisition, duplicates, redacted)`."""
+    """What `create` returns: the requisition, similar open ones, what was redacted, and whether it was replayed."""
 
     requisition: RequisitionView
     duplicates: tuple[DuplicateSuggestion, ...]
