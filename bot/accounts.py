@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,10 +26,12 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.actors import CHANNELS, ROLES, Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.db import Database
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import DatabaseUnavailable, InvalidInput, NotFound, PermissionDenied
 from bot.models import ApiTokenRow, CaseworkerRow, InviteRow, LoginAttemptRow, StaffUserRow, WebSessionRow
 from bot.redaction import redact
 from bot.settings import Settings
+
+MAX_CACHED_TOKENS = 1_000
 
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024
@@ -154,6 +157,9 @@ class AccountService:
         # argon2id with the library's RFC 9106 defaults; tests pass a cheaper one.
         self.hasher = password_hasher or PasswordHasher()
         self._dummy_hash: str | None = None
+        # Tokens this process verified against the database lately: used only while the database is down, so
+        # /api/ask keeps answering from the index during an outage (bounded in age and count).
+        self._verified_tokens: dict[str, tuple[ApiToken, float]] = {}
 
     # --- staff users -----------------------------------------------------------------------------
 
@@ -491,7 +497,20 @@ class AccountService:
             row = session.execute(select(ApiTokenRow).where(ApiTokenRow.token_hash == digest)).scalar_one_or_none()
             return _token_view(row) if row is not None and not row.revoked else None
 
-        return self.database.run(work, readonly=True)
+        try:
+            token = self.database.run(work, readonly=True)
+        except DatabaseUnavailable:
+            cached = self._verified_tokens.get(digest)
+            if cached is not None and time.monotonic() - cached[1] <= self.settings.token_outage_grace_seconds:
+                return cached[0]
+            raise
+        if token is None:
+            self._verified_tokens.pop(digest, None)
+        else:
+            if len(self._verified_tokens) >= MAX_CACHED_TOKENS:
+                self._verified_tokens.clear()
+            self._verified_tokens[digest] = (token, time.monotonic())
+        return token
 
     def revoke_token(self, actor: Actor, token_id: int) -> None:
         self._require_coordinator(actor)
@@ -505,6 +524,7 @@ class AccountService:
                 self._audit(session, actor, "token.revoke", f"token:{row.id}", {"name": row.name})
 
         self.database.run(work)
+        self._verified_tokens = {k: v for k, v in self._verified_tokens.items() if v[0].id != token_id}
 
     def list_tokens(self, actor: Actor) -> tuple[ApiToken, ...]:
         self._require_coordinator(actor)

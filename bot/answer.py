@@ -32,7 +32,7 @@ from corpus.store import CorpusStore, corpus_fingerprint
 from index.embedder import Embedder
 from index.fusion import FusionMethod
 from index.question_bank import QuestionBank, bank_for
-from index.store import Hit, HybridIndex, Sentence, read_manifest
+from index.store import Hit, HybridIndex, Sentence, checksum_problems, read_manifest
 
 log = logging.getLogger(__name__)
 SHORT_SENTENCE_CHARS = 60
@@ -86,6 +86,7 @@ class AnswerEngine:
         self._manifest_mtime = _mtime(settings.index_dir / "manifest.json")
         self._bank_questions: set[str] = set()  # chunk ids whose published question the bank already holds
         self._remember_published_questions()
+        self._verified_files: tuple[tuple[str, int, int], ...] | None = None  # stat of files that last hashed clean
 
     # ------------------------------------------------------------------ loading
 
@@ -290,7 +291,9 @@ class AnswerEngine:
 
     def publish_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
                               requisition_number: str) -> str:
-        """Make a task-force answer a dated corpus document (role, never a name) and index it incrementally."""
+        """Make a task-force answer a dated corpus document (role, never a name) and index it incrementally.
+
+        Idempotent per requisition number: called again (a retry after a crash), it returns the same doc_id."""
         from bot.redaction import redact
 
         title = f"Task force-svar {requisition_number}: {redact(question).text[:120]}"
@@ -298,8 +301,11 @@ class AnswerEngine:
                 f"## Svar fra task forcen ({adviser_role})\n\n{redact(answer).text}\n")
         metadata = DocumentMetadata(title=title, date=published_on.isoformat(), doc_type="task force answer",
                                     issuer=f"Task forcen på integrationsområdet ({adviser_role})")
+        self._reload_if_changed()  # another worker may have published it already
         with self._lock:
-            ingested = self.corpus.add_text(f"taskforce-{requisition_number}", body, metadata)
+            ingested = self.corpus.add_text(f"taskforce-{requisition_number}", body, metadata)  # idempotent
+            if ingested.document.doc_id in self.documents:
+                return ingested.document.doc_id
             return self._index_new(ingested).doc_id
 
     def _index_new(self, ingested: IngestedDocument) -> Document:
@@ -325,6 +331,24 @@ class AnswerEngine:
         vectors = self.embedder.embed([neutral_query(c.context) for c in new], kind="query")
         self.bank = self.bank.with_questions(vectors, [c.id for c in new], [(c.text,) for c in new])
         self._bank_questions.update(c.id for c in new)
+
+    def index_problems(self) -> list[str]:
+        """What is wrong with the index on disk (missing, changed files), for readiness; hashes only after a change."""
+        directory = self.settings.index_dir
+        try:
+            signature = tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                                     for p in directory.rglob("*") if p.is_file()))
+        except OSError as exc:
+            return [f"the index at {directory} is unreadable: {exc}"]
+        if signature == self._verified_files:
+            return []
+        try:
+            problems = checksum_problems(directory)
+        except (IndexMissing, IndexMismatch) as exc:
+            return [str(exc)]
+        if not problems:
+            self._verified_files = signature
+        return problems
 
     def _reload_if_changed(self) -> None:
         """Another worker published a document: pick up its index (a stat per question, nothing more)."""

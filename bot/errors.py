@@ -11,8 +11,9 @@ from corpus.errors import DocumentError, VejviserError
 from index.errors import ConfigurationError, IndexMismatch, IndexMissing, ModelMissing
 
 __all__ = [
-    "ConfigurationError", "DocumentError", "IndexMismatch", "IndexMissing", "InvalidInput", "InvalidQuestion",
-    "InvalidTransition", "ModelMissing", "NotFound", "PermissionDenied", "VejviserError",
+    "ConfigurationError", "DatabaseDamaged", "DatabaseUnavailable", "DocumentError", "IndexMismatch", "IndexMissing",
+    "InvalidInput", "InvalidQuestion", "InvalidTransition", "ModelMissing", "NotFound", "PermissionDenied",
+    "StaleVersion", "VejviserError",
 ]
 
 
@@ -42,3 +43,28 @@ class PermissionDenied(VejviserError):
 class InvalidInput(VejviserError):
     """Input from a user or operator is malformed; the message says what to send instead."""
 
+
+
+class StaleVersion(VejviserError):
+    """Someone else changed the record since the caller read it; reload and decide again."""
+
+    def __init__(self, number: str, expected: int, current: int) -> None:
+        self.number, self.expected, self.current = number, expected, current
+        super().__init__(
+            f"{number} was changed by someone else since you opened it (version {expected}, now {current}): "
+            "reload it and try again."
+        )
+
+
+class DatabaseUnavailable(VejviserError):
+    """The database cannot be reached or written right now (stopped, restarting, disk full); retry shortly."""
+
+    retry_after_seconds = 5
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail  # the driver's first line, for operators (readiness, logs); never shown to users
+
+
+class DatabaseDamaged(VejviserError):
+    """The database file is malformed; it must be restored from a backup, the message names which."""

@@ -150,6 +150,12 @@ class RequisitionRow(Base):
     first_response_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]  # entered a final state; retention counts from here
     purged_at: Mapped[datetime | None]
+    # Bumped by every change; a caller that read an older one gets 409 instead of overwriting (ETag/If-Match).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # "<caseworker id>:<client's key>": a create retried with the same key returns the first requisition.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    __mapper_args__ = {"version_id_col": version}  # every UPDATE bumps it and checks nobody else did meanwhile
 
 
 class AuditHeadRow(Base):
@@ -160,6 +166,15 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class HealthProbeRow(Base):
+    """One row the readiness check rewrites: proof that the database takes a commit (disk not full, not read-only)."""
+
+    __tablename__ = "health_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    checked_at: Mapped[float] = mapped_column(Float)
 
 
 class AuditRow(Base):

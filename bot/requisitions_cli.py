@@ -149,13 +149,13 @@ def _guarded(handler: Callable[..., int], factory: SettingsFactory) -> Handler:
 @contextmanager
 def _services(settings: Settings) -> Iterator[tuple[Any, Any, Any]]:
     from bot.accounts import AccountService
-    from bot.db import Database
     from bot.requisitions import RequisitionService
+    from bot.services import open_database
 
-    database = Database(settings.resolved_database_url)
+    database, anchor = open_database(settings)
     try:
         database.migrate()
-        yield database, RequisitionService(database, settings), AccountService(database, settings)
+        yield database, RequisitionService(database, settings, anchor=anchor), AccountService(database, settings)
     finally:
         database.close()
 
@@ -320,8 +320,9 @@ def _user_add(args: argparse.Namespace, settings: Settings) -> int:
 def _audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     from bot import audit
 
-    with _services(settings) as (database, _service, _accounts), database.session(readonly=True) as session:
-        result = audit.verify(session)
+    with _services(settings) as (database, service, _accounts), database.session(readonly=True) as session:
+        anchor = service.anchor
+        result = audit.verify(session, anchor.read(), anchor.path)  # the head recorded outside the database too
     if result.ok:
         print(f"audit log intact: {result.entries} entries")
         return EXIT_OK

@@ -1,7 +1,12 @@
 """The assistant's services, built once at start-up and shared by both doors (the web app and the Telegram bot).
 
-Build them with `build_services(settings)`; the web app does so in its lifespan, `vejviser telegram` at start.
-Tests call `build_services(settings, embedder=HashingEmbedder())` for a small, fast engine.
+Two steps, so the web server can split them between its processes:
+- `prepare_storage(settings)`: migrate the database and make sure a coordinator exists. Once, in `vejviser serve`'s
+  parent, before any worker starts; the only step that needs the database to be up.
+- `load_services(settings)`: load the answer engine and open (lazily) the database. In each worker; a database
+  that is down then costs 503s until it is back, never a worker.
+`build_services(settings)` does both, for one-process doors (`vejviser telegram`, the CLI, tests):
+`build_services(settings, embedder=HashingEmbedder())` gives a small, fast engine.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.accounts import AccountService
+    from bot.audit import Anchor
     from bot.answer import AnswerEngine
     from bot.db import Database
     from bot.requisitions import RequisitionService
@@ -38,25 +44,53 @@ class Services:
         self.database.close()
 
 
+def open_database(settings: Settings) -> tuple[Database, Anchor]:
+    """The configured database with its audit anchor attached (bot/audit.py): what every process opens."""
+    from bot.audit import anchor_for
+    from bot.db import Database
+
+    database = Database(settings.resolved_database_url)
+    anchor = anchor_for(settings.data_dir, database.url)
+    database.after_commit(anchor.after_commit)
+    return database, anchor
+
+
+def prepare_storage(settings: Settings) -> str | None:
+    """Migrate and make sure a coordinator exists; returns the first start's one-time password, if one was made."""
+    from bot.accounts import AccountService
+
+    database, _anchor = open_database(settings)
+    try:
+        database.migrate()
+        return AccountService(database, settings).ensure_coordinator(settings)
+    finally:
+        database.close()
+
+
+def load_services(settings: Settings, *, embedder: Embedder | None = None) -> Services:
+    """Load the engine and the services over a database that is not touched yet (it may be down: 503 until up)."""
+    from bot.accounts import AccountService
+    from bot.answer import AnswerEngine
+    from bot.requisitions import RequisitionService
+
+    engine = AnswerEngine.load(settings, embedder=embedder)
+    database, anchor = open_database(settings)
+    requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine, anchor=anchor)
+    accounts = AccountService(database, settings)
+    return Services(settings, engine, requisitions, accounts, database)
+
+
 def build_services(settings: Settings, *, embedder: Embedder | None = None) -> Services:
-    """Load the engine, open and migrate the database, and make sure a coordinator exists.
+    """Load the engine, open and migrate the database, and make sure a coordinator exists (one process).
 
     On the first start with an empty database a coordinator account is created; its one-time password
     (or the configured `VEJVISER_COORDINATOR_PASSWORD`) is in `bootstrap_password` for the caller to print.
     """
-    from bot.accounts import AccountService
-    from bot.answer import AnswerEngine
-    from bot.db import Database
-    from bot.requisitions import RequisitionService
-
-    engine = AnswerEngine.load(settings, embedder=embedder)
-    database = Database(settings.resolved_database_url)
+    services = load_services(settings, embedder=embedder)
     try:
-        database.migrate()
-        requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine)
-        accounts = AccountService(database, settings)
-        password = accounts.ensure_coordinator(settings)
+        services.database.migrate()
+        services.bootstrap_password = services.accounts.ensure_coordinator(settings)
     except BaseException:
-        database.close()
+        services.close()
         raise
-    return Services(settings, engine, requisitions, accounts, database, bootstrap_password=password)
+    return services

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30
     session_absolute_hours: int = 8
     max_body_bytes: int = 64_000
+    # uvicorn's own default is 5 s; a worker importing torch on a busy machine missed it and was killed while still
+    # loading (issue 18: 40-60 s of reloading each time). A hung worker is still replaced, after this long.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1, description="How long a worker may take to answer "
+                                            "the server parent's health check before it is killed and restarted.")
+    token_outage_grace_seconds: float = Field(default=600.0, ge=0, description="While the database is down, an API "
+                                              "token verified this long ago or less still asks (answers need no database).")
 
     # Requisitions and accounts (bot/requisitions, bot/accounts.py).
     duplicate_threshold: float = Field(default=0.85, description="Cosine at or above which an open requisition is suggested as a duplicate.")

@@ -92,8 +92,16 @@ class CorpusStore:
         return ingested
 
     def add_text(self, doc_id: str, raw: str, metadata: DocumentMetadata) -> IngestedDocument:
-        """Add a document written by Vejviser itself (a published task-force answer) with fixed metadata."""
-        doc_id = self._unused_id(safe_doc_id(doc_id))
+        """Add a document written by Vejviser itself (a published task-force answer) with fixed metadata.
+
+        Idempotent: if Vejviser already wrote a document of that id with the same kind (a publication retried after
+        a crash, or by another worker), that one is returned as stored and nothing is written again."""
+        base = safe_doc_id(doc_id)
+        existing = self.added_dir / f"{base}.txt"
+        stored = self._metadata_for(existing) if existing.is_file() else None
+        if stored is not None and stored.doc_type == metadata.doc_type:
+            return self._ingest_one(base, existing.name, read_text(existing), stored)
+        doc_id = self._unused_id(base)
         ingested = self._ingest_one(doc_id, f"{doc_id}.txt", raw, metadata)
         self._write(doc_id, raw, metadata, source_name=f"{doc_id}.txt")
         return ingested

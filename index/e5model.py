@@ -759,6 +759,11 @@ class SentenceTransformerEmbedder:
         return read_manifest(self.path) is not None
 
     @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory (readiness: a worker answers without loading first)."""
+        return self._model is not None
+
+    @property
     def model_id(self) -> str:
         """The folder's model id; before installation, the id an install would record."""
         manifest = read_manifest(self.path)

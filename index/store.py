@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from index.embedder import Embedder
 from index.fusion import FusionMethod, fuse
 from index.lexical import Analyzer, LexicalIndex
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: the manifest holds each file's sha256
 REBUILD_HINT = "run `vejviser index build`"
 Progress = Callable[[int, int], None]
 
@@ -61,6 +61,7 @@ class Manifest:
     chunks: int
     sentences: int
     index_kind: str
+    files: dict[str, str] = field(default_factory=dict)  # path inside the index directory -> sha256
 
 
 class HybridIndex:
@@ -199,6 +200,7 @@ class HybridIndex:
             json.dumps([[s.chunk_position, s.start, s.end] for s in self.sentences]), encoding="utf-8")
         self.dense.save(staging / "dense.faiss")
         self.lexical.save(staging / "bm25")
+        self.manifest = Manifest(**{**asdict(self.manifest), "files": file_checksums(staging)})
         (staging / "manifest.json").write_text(json.dumps(asdict(self.manifest), indent=2), encoding="utf-8")
         old = directory.with_name(f".{directory.name}.{os.getpid()}.old")
         if directory.exists():
@@ -217,6 +219,9 @@ class HybridIndex:
                 f"The index was built with model {manifest.model_id} but {model_id} is configured: {REBUILD_HINT}.")
         if corpus_hash is not None and manifest.corpus_hash != corpus_hash:
             raise IndexMismatch(f"The documents changed since the index was built: {REBUILD_HINT}.")
+        problems = checksum_problems(directory, manifest)
+        if problems:
+            raise IndexMismatch(f"The index at {directory} is damaged ({'; '.join(problems[:3])}): {REBUILD_HINT}.")
         index = cls()
         index.manifest = manifest
         index.vectors = np.load(directory / "vectors.npy")
@@ -237,6 +242,30 @@ class HybridIndex:
         for i, sentence in enumerate(self.sentences):
             cache[_sentence_key(self.chunks[sentence.chunk_position].text[sentence.start:sentence.end])] = self.sentence_vectors[i]
         return cache
+
+
+def file_checksums(directory: Path) -> dict[str, str]:
+    """sha256 of every file under an index directory except the manifest, keyed by relative path."""
+    checksums = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        with path.open("rb") as handle:
+            checksums[path.relative_to(directory).as_posix()] = hashlib.file_digest(handle, "sha256").hexdigest()
+    return checksums
+
+
+def checksum_problems(directory: Path, manifest: Manifest | None = None) -> list[str]:
+    """Each index file that is missing or not the bytes the manifest recorded; empty when all hold."""
+    manifest = manifest or read_manifest(directory)
+    if not manifest.files:
+        return ["the manifest records no checksums"]
+    try:
+        found = file_checksums(directory)
+    except OSError as exc:
+        return [f"unreadable: {exc}"]
+    problems = [f"{name} is missing" for name in manifest.files if name not in found]
+    problems += [f"{name} changed since it was written" for name, digest in manifest.files.items()
+                 if name in found and found[name] != digest]
+    return problems
 
 
 def read_manifest(directory: Path) -> Manifest:

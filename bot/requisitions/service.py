@@ -10,20 +10,22 @@ before anything is stored; the audit log never holds them (it cannot be purged).
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.answer_types import Answer
 from bot.db import Database
-from bot.errors import ConfigurationError, InvalidInput, InvalidQuestion, NotFound, PermissionDenied
-from bot.models import BestPracticeRow, CaseworkerRow, FeedbackRow, OutboxRow, RequisitionRow, StaffUserRow
+from bot.errors import ConfigurationError, InvalidInput, InvalidQuestion, NotFound, PermissionDenied, StaleVersion
+from bot.models import AuditHeadRow, BestPracticeRow, CaseworkerRow, FeedbackRow, OutboxRow, RequisitionRow, StaffUserRow
 from bot.redaction import redact
 from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow
@@ -44,7 +46,10 @@ from bot.requisitions.views import (
 )
 from bot.settings import Settings
 from bot.themes import themes_of
+from corpus.pipeline import safe_doc_id
 from index.embedder import Embedder
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ANONYMISED", "EXPORT_COLUMNS", "Publisher", "RequisitionService", "Sender"]
 
@@ -53,6 +58,7 @@ MAX_CONTEXT_CHARS = 10_000
 MAX_ANSWER_CHARS = 20_000
 MAX_THEMES = 10
 MAX_SUGGESTIONS = 5
+MAX_IDEMPOTENCY_KEY_CHARS = 150
 SORTS = {
     "created": (RequisitionRow.created_at, RequisitionRow.id),
     "updated": (RequisitionRow.updated_at, RequisitionRow.id),
@@ -117,6 +123,29 @@ def _themes(themes: Sequence[str]) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
+def _idempotency_key(caseworker: Caseworker, key: str | None) -> str | None:
+    """The stored form of a client's key: scoped to the caseworker, so two clients' keys never collide."""
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY_CHARS or not key.isprintable():
+        raise InvalidInput(f"An idempotency key is 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable characters, e.g. a UUID.")
+    return f"{caseworker.id}:{key}"
+
+
+def _number_value(number: str | None) -> int:
+    """42 for "R-00042"; 0 for none."""
+    if not number:
+        return 0
+    digits = number.rsplit("-", 1)[-1]
+    return int(digits) if digits.isdigit() else 0
+
+
+def best_practice_doc_id(number: str) -> str:
+    """The corpus document a published requisition becomes: one per number, so publishing again finds it."""
+    return safe_doc_id(f"taskforce-{number}")
+
+
 def _spreadsheet_safe(value: str) -> str:
     """Neutralise a leading =, +, - or @ so a spreadsheet opening the CSV does not run it as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -133,11 +162,13 @@ class RequisitionService:
         embedder: Embedder | None = None,
         publisher: Publisher | None = None,
         clock: Callable[[], datetime] | None = None,
+        anchor: audit.Anchor | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.embedder = embedder
         self.publisher = publisher
+        self.anchor = anchor  # the audit head and highest number issued, kept outside the database
         self.clock = clock or (lambda: datetime.now(UTC))
         self.outbox = Outbox(
             database,
@@ -156,10 +187,16 @@ class RequisitionService:
         answer: Answer | None,
         context: str | None = None,
         themes: Sequence[str] = (),
+        idempotency_key: str | None = None,
     ) -> Created:
-        """Route a question the engine could not answer; returns the requisition, similar open ones, redactions."""
+        """Route a question the engine could not answer; returns the requisition, similar open ones, redactions.
+
+        With an `idempotency_key` (the API's Idempotency-Key header, the web chat's per-message key, a Telegram
+        update id), a second call with the same key for the same caseworker returns the first requisition
+        (`replayed=True`) instead of creating another: a client retrying after a dropped connection."""
         if not isinstance(caseworker, Caseworker):
             raise PermissionDenied("Only a registered caseworker can send a requisition.")
+        key = _idempotency_key(caseworker, idempotency_key)
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestion("The question is empty: write what you need to know.")
         if len(question) > self.settings.max_question_chars:
@@ -180,13 +217,26 @@ class RequisitionService:
             }
             for c in (answer.citations if answer is not None else [])
         ]
-        vector = self._embed(q.text)
         found = q.found + context_found
+        if key is not None:
+            replay = self._replay(key, q.text, found)
+            if replay is not None:
+                return replay
+        vector = self._embed(q.text)
+        anchored = self.anchor.read() if self.anchor is not None else None
+        floor = anchored.requisition_number if anchored is not None else 0
 
         def work(session: Session) -> Created:
             owner = session.get(CaseworkerRow, caseworker.id)
             if owner is None:
                 raise NotFound(f"Caseworker {caseworker.id} is not registered.")
+            if key is not None:
+                earlier = session.scalar(select(RequisitionRow).where(RequisitionRow.idempotency_key == key))
+                if earlier is not None:
+                    return self._replayed(session, earlier, q.text, found)
+            # Numbers are handed out one at a time (the audit head's lock), past the newest number in the database
+            # and past any number this installation ever issued (the anchor file), so a restore reuses none.
+            session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update())
             now = self.clock()
             row = RequisitionRow(
                 status=workflow.NEW,
@@ -203,10 +253,17 @@ class RequisitionService:
                 sources=[],
                 created_at=now,
                 updated_at=now,
+                idempotency_key=key,
             )
             session.add(row)
             session.flush()
-            row.number = f"R-{row.id:05d}"
+            newest = session.scalar(
+                select(RequisitionRow.number).where(RequisitionRow.id != row.id, RequisitionRow.number.is_not(None))
+                .order_by(func.length(RequisitionRow.number).desc(), RequisitionRow.number.desc()).limit(1)
+            )
+            issued = max(row.id, _number_value(newest) + 1, floor + 1)
+            row.number = f"R-{issued:05d}"
+            audit.note_requisition_number(session, issued)
             suggestions = self._similar(session, row, vector)
             self._audit(
                 session,
@@ -218,7 +275,32 @@ class RequisitionService:
             )
             return Created(self._view(session, row), suggestions, found)
 
-        return self.database.run(work)
+        try:
+            return self.database.run(work)
+        except IntegrityError:
+            if key is None:
+                raise
+            replay = self._replay(key, q.text, found)  # the same key, committed by a concurrent call just now
+            if replay is None:
+                raise
+            return replay
+
+    def _replay(self, key: str, question: str, found: tuple[str, ...]) -> Created | None:
+        """The requisition an earlier call with this idempotency key created, or None."""
+
+        def work(session: Session) -> Created | None:
+            earlier = session.scalar(select(RequisitionRow).where(RequisitionRow.idempotency_key == key))
+            return self._replayed(session, earlier, question, found) if earlier is not None else None
+
+        return self.database.run(work, readonly=True)
+
+    def _replayed(self, session: Session, earlier: RequisitionRow, question: str, found: tuple[str, ...]) -> Created:
+        if earlier.question != question and earlier.purged_at is None:
+            raise InvalidInput(
+                f"This idempotency key was already used for {earlier.number}, with another question: "
+                "send a new key for each new requisition."
+            )
+        return Created(self._view(session, earlier), (), found, replayed=True)
 
     def _embed(self, text: str) -> np.ndarray | None:
         if self.embedder is None:
@@ -349,12 +431,19 @@ class RequisitionService:
 
     # --- moving through the workflow -------------------------------------------------------------
 
-    def assign(self, actor: Actor, requisition_id: int, adviser_id: int) -> RequisitionView:
-        """Give a requisition to a task-force member (coordinator); re-assigns an open one without a state change."""
+    def assign(
+        self, actor: Actor, requisition_id: int, adviser_id: int, *, expected_version: int | None = None
+    ) -> RequisitionView:
+        """Give a requisition to a task-force member (coordinator); re-assigns an open one without a state change.
+
+        With `expected_version` (the version the coordinator saw), a requisition changed meanwhile (another
+        coordinator assigned it) raises StaleVersion instead of silently overwriting their choice."""
         self._require_coordinator(actor)
 
         def work(session: Session) -> RequisitionView:
             row = self._load(session, actor, requisition_id)
+            if expected_version is not None and row.version != expected_version:
+                raise StaleVersion(row.number or str(row.id), expected_version, row.version)
             adviser = session.get(StaffUserRow, adviser_id)
             if adviser is None or not adviser.active:
                 raise NotFound(f"There is no active task-force member with id {adviser_id}.")
@@ -484,23 +573,46 @@ class RequisitionService:
         return Changed(self._transition(actor, requisition_id, workflow.REJECTED, who="coordinator", extra=extra), found)
 
     def publish(self, requisition_id: int, actor: Actor) -> RequisitionView:
-        """Make the answer best practice: a dated corpus document the assistant can cite; answered → published."""
+        """Make the answer best practice: a dated corpus document the assistant can cite; answered → published.
+
+        The state change commits first; the document is written and indexed after that commit, never inside a
+        transaction that may be retried (a retry published it twice), and the best-practice row that says it
+        was written commits last. Publishing is idempotent per requisition number: a requisition left published
+        without its document (the publisher failed, or a crash in between) is completed by publishing again."""
         self._require_coordinator(actor)
         if self.publisher is None:
             raise ConfigurationError("Publishing needs the answer engine: build RequisitionService with publisher=engine.")
         publisher = self.publisher
 
-        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
-            now = self.clock()
-            role = row.answered_by_role or "coordinator"
-            assert row.answer is not None and row.number is not None
-            doc_id = publisher.publish_best_practice(row.question, row.answer, role, now.date(), row.number)
-            row.published_doc_id = doc_id
-            session.add(BestPracticeRow(requisition_id=row.id, question=row.question, answer=row.answer,
-                                        adviser_role=role, published_at=now, doc_id=doc_id))
-            return {"doc_id": doc_id, "adviser_role": role}
+        def pending(session: Session) -> bool:
+            row = self._load(session, actor, requisition_id, lock=False)
+            written = session.scalar(select(BestPracticeRow.id).where(BestPracticeRow.requisition_id == row.id))
+            return row.status == workflow.PUBLISHED and written is None
 
-        return self._transition(actor, requisition_id, workflow.PUBLISHED, who="coordinator", extra=extra)
+        def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
+            assert row.number is not None
+            row.published_doc_id = best_practice_doc_id(row.number)
+            return {"doc_id": row.published_doc_id, "adviser_role": row.answered_by_role or "coordinator"}
+
+        if self.database.run(pending, readonly=True):
+            view = self.get(actor, requisition_id)
+            log.info("%s is published but its document was not written yet: publishing it now", view.number)
+        else:
+            view = self._transition(actor, requisition_id, workflow.PUBLISHED, who="coordinator", extra=extra)
+        assert view.answer is not None
+        role = view.answered_by_role or "coordinator"
+        published_at = view.published_at or self.clock()
+        doc_id = publisher.publish_best_practice(view.question, view.answer, role, published_at.date(), view.number)
+
+        def record(session: Session) -> RequisitionView:
+            row = self._load(session, actor, requisition_id)
+            row.published_doc_id = doc_id
+            if session.scalar(select(BestPracticeRow.id).where(BestPracticeRow.requisition_id == row.id)) is None:
+                session.add(BestPracticeRow(requisition_id=row.id, question=row.question, answer=row.answer or "",
+                                            adviser_role=role, published_at=published_at, doc_id=doc_id))
+            return self._view(session, row)
+
+        return self.database.run(record)
 
     def _transition(
         self,
@@ -795,4 +907,5 @@ class RequisitionService:
             published_at=row.published_at,
             first_response_at=row.first_response_at,
             purged_at=row.purged_at,
+            version=row.version,
         )

@@ -74,6 +74,7 @@ class RequisitionView:
     published_at: datetime | None = None
     first_response_at: datetime | None = None
     purged_at: datetime | None = None
+    version: int = 1  # bumped by every change: the API's ETag, the dashboard form's hidden field
 
     @property
     def first_response_seconds(self) -> float | None:
@@ -102,11 +103,12 @@ class DuplicateSuggestion:
 
 
 class Created(NamedTuple):
-    """What `create` returns; unpacks as `(requisition, duplicates, redacted)`."""
+    """What `create` returns: the requisition, similar open ones, what was redacted, and whether it was replayed."""
 
     requisition: RequisitionView
     duplicates: tuple[DuplicateSuggestion, ...]
     redacted: tuple[str, ...]  # kinds of personal data removed from question/context ("cpr", "phone", "email")
+    replayed: bool = False  # True when an idempotency key matched: this is the requisition the first call created
 
 
 class Changed(NamedTuple):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.errors import DatabaseDamaged, DatabaseUnavailable, InvalidInput
+from bot.requisitions import RequisitionView
 from bot.web import schemas
 from bot.web.deps import ApiActor, ServicesDep
 
@@ -15,10 +19,17 @@ ERRORS = {
     401: {"description": "No or unknown API token."},
     403: {"description": "The token may not do this."},
     404: {"description": "No such requisition (or caseworker, adviser)."},
-    409: {"description": "The requisition's state does not allow this; the message lists what is allowed."},
+    409: {"description": "The requisition's state does not allow this (the message lists what is allowed), or it "
+                         "changed since the version sent in If-Match."},
     413: {"description": "The request body is too large."},
     422: {"description": "Malformed JSON, a missing or wrong field, or an unusable question."},
+    503: {"description": "The database cannot be reached right now; retry after the Retry-After seconds."},
 }
+_ETAG = re.compile(r'^(?:W/)?"v(\d{1,9})"$')
+IfMatch = Annotated[str | None, Header(max_length=100, description='The ETag you read, `"v<version>"`: a requisition '
+                                                                   "changed since then is refused with 409.")]
+IdempotencyKey = Annotated[str | None, Header(max_length=150, description="Any unique string (a UUID) per requisition: "
+                                                                          "a retry with the same key returns the first one.")]
 
 router = APIRouter(tags=["api"])
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The requisition's id.")]
@@ -26,11 +37,57 @@ State = Literal["new", "assigned", "in_progress", "needs_info", "answered", "clo
 Sort = Literal["created", "-created", "updated", "-updated", "number", "-number", "status"]
 
 
+def etag(view: RequisitionView) -> str:
+    """The requisition's version as an HTTP entity tag."""
+    return f'"v{view.version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header names; None for no header or `*`."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise InvalidInput('If-Match must be the ETag you read, e.g. "v3".')
+    return int(match.group(1))
+
+
 @router.get("/healthz", response_model=schemas.Health, tags=["health"])
 def healthz(services: ServicesDep) -> schemas.Health:
-    """Liveness and readiness: the engine is loaded and the database answers."""
+    """Kept for existing monitors: the engine is loaded and the database answers (see /healthz/ready)."""
     services.accounts.get_user_by_name("coordinator")
     return schemas.Health(status="ok", documents=len(services.engine.documents))
+
+
+@router.get("/healthz/live", tags=["health"])
+def live() -> dict[str, str]:
+    """Liveness: the process answers. Restart it only when this fails, never because the database is down."""
+    return {"status": "alive"}
+
+
+@router.get("/healthz/ready", response_model=schemas.Readiness, tags=["health"],
+            responses={503: {"model": schemas.Readiness, "description": "Not ready: the failing checks say why."}})
+def ready(request: Request) -> Response:
+    """Readiness: the model is loaded, the index files match their checksums and the database takes a commit."""
+    services = getattr(request.app.state, "services", None)
+    checks: dict[str, str] = {}
+    if services is None:
+        checks["model"] = "loading"
+    else:
+        embedder = services.engine.embedder
+        checks["model"] = "ok" if getattr(embedder, "loaded", True) else "not loaded"
+        problems = services.engine.index_problems()
+        checks["index"] = "ok" if not problems else f"{'; '.join(problems[:3])}: run `vejviser index build`"
+        try:
+            services.database.check_writable()
+            checks["database"] = "ok"
+        except DatabaseUnavailable as exc:
+            checks["database"] = f"{exc} ({exc.detail})"
+        except DatabaseDamaged as exc:
+            checks["database"] = str(exc)
+    ok = all(value == "ok" for value in checks.values()) and "database" in checks
+    body = schemas.Readiness(status="ready" if ok else "not ready", checks=checks).model_dump()
+    return JSONResponse(body, 200 if ok else 503, headers=None if ok else {"Retry-After": "5"})
 
 
 @router.post("/api/ask", response_model=schemas.AnswerOut, responses=ERRORS)
@@ -72,13 +129,23 @@ def list_requisitions(
 
 
 @router.post("/api/requisitions", response_model=schemas.CreatedOut, status_code=201, responses=ERRORS)
-async def create_requisition(body: schemas.CreateRequisition, services: ServicesDep, actor: ApiActor) -> schemas.CreatedOut:
-    """Route a registered caseworker's question to the task force; the engine's closest passages go along."""
-    caseworker = services.accounts.get_caseworker_by_id(body.caseworker_id)
+async def create_requisition(
+    body: schemas.CreateRequisition, services: ServicesDep, actor: ApiActor, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> schemas.CreatedOut:
+    """Route a registered caseworker's question to the task force; the engine's closest passages go along.
+
+    Send an `Idempotency-Key` header to make a retry safe: the same key returns the requisition the first call
+    created (header `Idempotent-Replayed: true`) instead of a second one."""
+    caseworker = await run_in_threadpool(services.accounts.get_caseworker_by_id, body.caseworker_id)
     answer = await run_in_threadpool(services.engine.ask, body.question)
     created = await run_in_threadpool(
-        services.requisitions.create, caseworker, body.question, answer, body.context, tuple(body.themes)
+        lambda: services.requisitions.create(caseworker, body.question, answer, body.context, tuple(body.themes),
+                                             idempotency_key=idempotency_key)
     )
+    response.headers["ETag"] = etag(created.requisition)
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return schemas.CreatedOut(
         requisition=schemas.requisition_out(created.requisition),
         duplicates=[schemas.DuplicateOut.model_validate(d, from_attributes=True) for d in created.duplicates],
@@ -87,13 +154,24 @@ async def create_requisition(body: schemas.CreateRequisition, services: Services
 
 
 @router.get("/api/requisitions/{requisition_id}", response_model=schemas.RequisitionOut, responses=ERRORS)
-def get_requisition(requisition_id: IdPath, services: ServicesDep, actor: ApiActor) -> schemas.RequisitionOut:
-    return schemas.requisition_out(services.requisitions.get(actor, requisition_id))
+def get_requisition(
+    requisition_id: IdPath, services: ServicesDep, actor: ApiActor, response: Response
+) -> schemas.RequisitionOut:
+    """One requisition; its ETag is the version to send back in If-Match when assigning it."""
+    view = services.requisitions.get(actor, requisition_id)
+    response.headers["ETag"] = etag(view)
+    return schemas.requisition_out(view)
 
 
 @router.post("/api/requisitions/{requisition_id}/assign", response_model=schemas.RequisitionOut, responses=ERRORS)
-def assign(requisition_id: IdPath, body: schemas.AssignRequest, services: ServicesDep, actor: ApiActor) -> schemas.RequisitionOut:
-    return schemas.requisition_out(services.requisitions.assign(actor, requisition_id, body.adviser_id))
+def assign(
+    requisition_id: IdPath, body: schemas.AssignRequest, services: ServicesDep, actor: ApiActor, response: Response,
+    if_match: IfMatch = None,
+) -> schemas.RequisitionOut:
+    """Assign to an adviser; with If-Match, refused (409) if someone changed the requisition since you read it."""
+    view = services.requisitions.assign(actor, requisition_id, body.adviser_id, expected_version=expected_version(if_match))
+    response.headers["ETag"] = etag(view)
+    return schemas.requisition_out(view)
 
 
 @router.post("/api/requisitions/{requisition_id}/start", response_model=schemas.RequisitionOut, responses=ERRORS)

@@ -1,7 +1,9 @@
 """The FastAPI application: middleware, error translation, the route modules, and the services' lifespan.
 
-Nothing happens at import time. `create_app(settings)` builds the app; the engine and database are loaded
-when the server starts it (lifespan), or handed in ready-made by tests: `create_app(settings, services)`.
+Nothing happens at import time. `create_app(settings)` builds the app; the engine is loaded when the server
+starts it (lifespan), or handed in ready-made by tests: `create_app(settings, services)`. A worker of
+`vejviser serve` is made with `prepare=False`: its lifespan does not touch the database (the parent migrated it),
+so a worker started while the database is down serves 503 with Retry-After until it is back.
 
 Run it with `vejviser serve`, or `uvicorn --factory bot.web.app:app_from_environment` for a quick look.
 
@@ -25,7 +27,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot.services import Services, build_services
+from bot.errors import DatabaseUnavailable
+from bot.services import Services, load_services, prepare_storage
 from bot.settings import Settings
 from bot.web import admin, api, auth, chat, dashboard, documents, error_pages, insights, pages
 from bot.web.config import WebConfig
@@ -44,17 +47,20 @@ Authenticate with `Authorization: Bearer <token>`; the coordinator creates token
 """
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    """Build the app; `services` given means the caller owns them (tests), else the lifespan builds them."""
+def create_app(settings: Settings, services: Services | None = None, *, prepare: bool = True) -> FastAPI:
+    """Build the app; `services` given means the caller owns them (tests), else the lifespan loads them, after
+    migrating and making the first coordinator unless `prepare=False` (the server's parent did that)."""
     web = WebConfig.from_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = services is None
-        loaded = services or await run_in_threadpool(build_services, settings)
+        if owned and prepare:
+            password = await run_in_threadpool(prepare_storage, settings)
+            if password and settings.coordinator_password is None:
+                announce_bootstrap(password)
+        loaded = services or await run_in_threadpool(load_services, settings)
         app.state.services = loaded
-        if owned and loaded.bootstrap_password and settings.coordinator_password is None:
-            announce_bootstrap(loaded.bootstrap_password)
         web_outbox = asyncio.create_task(_deliver_web_notifications(loaded))
         try:
             async with _telegram_running(settings, loaded):
@@ -109,6 +115,8 @@ async def _deliver_web_notifications(services: Services, interval_seconds: float
     while True:
         try:
             await services.requisitions.deliver_pending(lambda message: None, channel="web")
+        except DatabaseUnavailable:
+            pass  # bot.db logged the outage once; the next round retries
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.warning("web outbox delivery failed; retrying", exc_info=True)
         await asyncio.sleep(interval_seconds)
@@ -144,5 +152,5 @@ def _optional_module(name: str):  # noqa: ANN202 - a module or None
 
 
 def app_from_environment() -> FastAPI:
-    """For `uvicorn --factory` and the multi-worker server: settings from the environment."""
+    """For `uvicorn --factory`: settings from the environment."""
     return create_app(Settings())

@@ -7,6 +7,7 @@ again, which is deterministic and takes milliseconds.
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Request
@@ -37,6 +38,8 @@ def _page(request: Request, caseworker, services, *, status: int = 200, **extra:
         "citations": citations,
         "titles": {doc_id: d.metadata.title for doc_id, d in documents.items()},
         "source_url": lambda source: quote_url(documents, source.doc_id, source.quote),
+        # One key per answer shown: sending it on twice (a double click, a resubmitted form) makes one requisition.
+        "message_key": secrets.token_urlsafe(16),
     }
     return render(request, "chat.html", context | extra, status_code=status)
 
@@ -66,11 +69,13 @@ async def ask(request: Request, caseworker: CaseworkerDep, services: ServicesDep
 async def route(
     request: Request, caseworker: CaseworkerDep, services: ServicesDep, language: LanguageDep, question: Question,
     context: Annotated[Text(10_000), Form()] = "",  # type: ignore[valid-type]
+    message_key: Annotated[Text(100), Form()] = "",  # type: ignore[valid-type]
 ) -> Response:
     """Send the question to the task force with the engine's closest passages; confirm with its number."""
     answer = await _ask(services, question)
     created = await run_in_threadpool(
-        services.requisitions.create, caseworker, answer.question, answer, context.strip() or None
+        lambda: services.requisitions.create(caseworker, answer.question, answer, context.strip() or None,
+                                             idempotency_key=message_key.strip() or None)
     )
     notice = translate("chat.routed", language, number=created.requisition.number)
     return _page(request, caseworker, services, routed=notice, redacted=tuple(answer.redacted) + tuple(created.redacted))

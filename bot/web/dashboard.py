@@ -221,8 +221,10 @@ def _back(requisition_id: int) -> Response:
 def assign(
     requisition_id: IdPath, staff: Coordinator, services: ServicesDep,
     adviser_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    version: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    services.requisitions.assign(staff, requisition_id, adviser_id)
+    """The form carries the version the coordinator saw: if another coordinator assigned it meanwhile, 409."""
+    services.requisitions.assign(staff, requisition_id, adviser_id, expected_version=version)
     return _back(requisition_id)
 
 

@@ -20,6 +20,9 @@ STATUS_OF: tuple[tuple[type[errors.VejviserError], int], ...] = (
     (errors.NotFound, 404),
     (errors.PermissionDenied, 403),
     (errors.InvalidTransition, 409),
+    (errors.StaleVersion, 409),
+    (errors.DatabaseUnavailable, 503),
+    (errors.DatabaseDamaged, 503),
     (errors.InvalidQuestion, 422),
     (errors.InvalidInput, 422),
     (errors.IndexMissing, 503),
@@ -60,13 +63,19 @@ def wants_json(request: Request) -> bool:
     return "text/html" not in accept and "application/json" in accept
 
 
-def error_response(request: Request, status: int, message: str | None = None, *, detail: object = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str | None = None, *, detail: object = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """One place that shapes every error; the page says what the user can do, the JSON what went wrong."""
     if wants_json(request):
-        return JSONResponse({"detail": detail if detail is not None else (message or HTTPStatus(status).phrase)}, status)
+        body = {"detail": detail if detail is not None else (message or HTTPStatus(status).phrase)}
+        return JSONResponse(body, status, headers=headers)
     from bot.web.templating import render  # late: templating needs the session helpers
 
-    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    response = render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 def install(app: FastAPI) -> None:
@@ -75,6 +84,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(errors.VejviserError)
     async def domain_error(request: Request, exc: errors.VejviserError) -> Response:
         status = status_for(exc)
+        language = _language(request)
+        if isinstance(exc, errors.DatabaseUnavailable):
+            # Answered, not raised: the connection stays open, and bot.db logged the outage once, not per request.
+            retry = {"Retry-After": str(exc.retry_after_seconds)}
+            message = str(exc) if wants_json(request) else translate("error.database", language)
+            return error_response(request, status, message, headers=retry)
+        if isinstance(exc, errors.StaleVersion) and not wants_json(request):
+            return error_response(request, status, translate("error.stale", language))
         if status >= 500:
             log.error("service not ready: %s", exc)
         return error_response(request, status, str(exc))

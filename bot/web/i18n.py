@@ -88,6 +88,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.429": ("For mange forsøg. Vent lidt.", "Too many attempts. Please wait."),
     "error.500": ("Der opstod en fejl hos os. Prøv igen.", "Something went wrong on our side. Please try again."),
     "error.503": ("Tjenesten er ikke klar endnu.", "The service is not ready yet."),
+    "error.database": (
+        "Databasen kan ikke nås lige nu, så intet blev gemt. Prøv igen om et øjeblik.",
+        "The database cannot be reached right now, so nothing was saved. Try again in a moment.",
+    ),
+    "error.stale": (
+        "En anden har ændret rekvisitionen, siden du åbnede den. Genindlæs siden, se ændringen, og prøv igen.",
+        "Someone else changed this requisition since you opened it. Reload the page, check the change and try again.",
+    ),
     "error.csrf": (
         "Formularen var for gammel eller allerede sendt. Siden er genindlæst; prøv igen.",
         "The form was too old or already sent. The page has been reloaded; please try again.",

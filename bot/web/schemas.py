@@ -130,6 +130,7 @@ class RequisitionOut(BaseModel):
     closed_at: datetime | None
     first_response_seconds: float | None
     answer_seconds: float | None
+    version: int = Field(description="Bumped by every change; send it back as `If-Match: \"v<version>\"` (the ETag).")
 
 
 class RequisitionPage(BaseModel):
@@ -215,6 +216,13 @@ class StatsOut(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     documents: int
+
+
+class Readiness(BaseModel):
+    """Each check is "ok" or says what is wrong and what fixes it."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
 
 
 def requisition_out(view) -> RequisitionOut:  # noqa: ANN001 - a RequisitionView

@@ -143,6 +143,7 @@ def page_context(request: Request) -> PageContext:
         current = visitor(request)
     except Exception:  # an error page must render even when the database is down
         current = Visitor()
+        request.state.visitor = current  # so the page's CSRF helpers do not ask the database again
     return PageContext(user=current, csrf_token=lambda: issue_csrf(request))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from bot.actors import SYSTEM
 from bot.answer_types import Answer, Citation
-from bot.errors import InvalidInput, InvalidQuestion, NotFound, PermissionDenied
+from bot.errors import InvalidInput, InvalidQuestion, InvalidTransition, NotFound, PermissionDenied
 from bot.requisitions import CitedSource, OutboxMessage, RequisitionService
 
 CPR = "010190-1234"
@@ -245,7 +245,11 @@ def test_publish_sends_question_answer_and_role_never_a_name(service, people, pu
     assert tuple(row) == ("adviser", published.published_doc_id)
 
 
-def test_a_failing_publisher_leaves_the_requisition_answered(service, people, publisher) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_publisher_is_completed_by_publishing_again_once(service, people, publisher, database) -> None:  # type: ignore[no-untyped-def]
+    """The state commits before the document is written (never inside a retried transaction): a publisher that
+    fails leaves it published without its document, and pressing publish again writes the document once."""
+    working = publisher.publish_best_practice
+
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("index is busy")
 
@@ -256,7 +260,15 @@ def test_a_failing_publisher_leaves_the_requisition_answered(service, people, pu
     service.answer(people.adviser, req.id, "En rådgivningstelefon.")
     with pytest.raises(RuntimeError):
         service.publish(req.id, people.coordinator)
-    assert service.get(SYSTEM, req.id).status == "answered"
+    assert service.get(SYSTEM, req.id).status == "published"
+    publisher.publish_best_practice = working
+    again = service.publish(req.id, people.coordinator)
+    assert again.status == "published" and len(publisher.calls) == 1
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM best_practice")).scalar() == 1
+    with pytest.raises(InvalidTransition):
+        service.publish(req.id, people.coordinator)  # done now: a third press is refused, nothing written
+    assert len(publisher.calls) == 1
 
 
 def test_transition_times_and_stats(service, people, clock) -> None:  # type: ignore[no-untyped-def]

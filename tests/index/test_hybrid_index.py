@@ -92,6 +92,36 @@ def test_an_unreadable_manifest_names_the_fix(built: Settings) -> None:
         AnswerEngine.load(built, embedder=HashingEmbedder())
 
 
+@pytest.mark.parametrize("damage", ["same-size random bytes", "truncated"])
+def test_a_damaged_index_file_is_refused_naming_the_fix(built: Settings, damage: str, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: random bytes in vectors.npy silently changed answers (exit 0); a truncated one gave a traceback."""
+    vectors = built.index_dir / "vectors.npy"
+    original = vectors.read_bytes()
+    vectors.write_bytes(np.random.default_rng(7).bytes(len(original)) if damage != "truncated" else original[:-64])
+    with pytest.raises(IndexMismatch, match=r"vectors\.npy changed since it was written.*run `vejviser index build`"):
+        AnswerEngine.load(built, embedder=HashingEmbedder())
+    monkeypatch.setenv("VEJVISER_DATA_DIR", str(built.data_dir))
+    monkeypatch.setenv("VEJVISER_EMBEDDER", "hashing")
+    assert main(["ask", "Hvem skal høringssvarene sendes til?"]) == 1
+    err = capsys.readouterr().err
+    assert "damaged" in err and "vejviser index build" in err and "Traceback" not in err
+    assert main(["index", "build"]) == 0  # the command it names fixes it
+    capsys.readouterr()
+    assert main(["ask", "--json", "Hvem skal høringssvarene sendes til?"]) == 0
+
+
+def test_the_manifest_records_every_file_and_a_missing_one_is_refused(built: Settings) -> None:
+    import json
+
+    files = json.loads((built.index_dir / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert {"vectors.npy", "sentence_vectors.npy", "chunks.jsonl", "sentences.json", "dense.faiss"} <= set(files)
+    assert any(name.startswith("bm25/") for name in files)
+    (built.index_dir / "sentences.json").unlink()
+    with pytest.raises(IndexMismatch, match=r"sentences\.json is missing.*run `vejviser index build`"):
+        AnswerEngine.load(built, embedder=HashingEmbedder())
+
+
 def test_adding_a_document_embeds_only_its_new_text(built: Settings, tmp_path: Path) -> None:
     counting = CountingEmbedder()
     engine = AnswerEngine.load(built, embedder=counting)

@@ -3,6 +3,7 @@ an in-process client over https (so the `__Host-` Secure cookies flow), and sign
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -152,3 +153,69 @@ def caseworker_client(client: TestClient, services: Services, caseworker: Casewo
     issued = services.accounts.create_session(caseworker_id=caseworker.id)
     client.cookies.set("__Host-vejviser-session", issued.token, domain="testserver.local", path="/")
     return client
+
+
+# ---------------------------------------------------------------------------- a PostgreSQL the test may stop
+
+
+def local_port() -> int:
+    """A free 127.0.0.1 port; from VEJVISER_TEST_PORTS ("18180-18189") when a developer's range is set."""
+    import socket
+
+    wanted = os.environ.get("VEJVISER_TEST_PORTS", "")
+    candidates = range(int(wanted.split("-")[0]), int(wanted.split("-")[1]) + 1) if "-" in wanted else [0]
+    for candidate in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in VEJVISER_TEST_PORTS={wanted}")
+
+
+@dataclass
+class StoppablePostgres:
+    """A private PostgreSQL cluster (scripts/pg-test-cluster.sh) that a test stops and starts: a real outage."""
+
+    directory: Path
+    port: int
+    url: str
+
+    def _pg_ctl(self, *args: str) -> None:
+        import subprocess
+
+        bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*owner, str(bindir / "pg_ctl"), "-D", str(self.directory / "data"), *args],
+                       check=True, capture_output=True, timeout=60)
+
+    def stop(self) -> None:
+        """As `pg_ctl -m immediate stop` does in an outage: connections drop, nothing is shut down cleanly."""
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def start(self) -> None:
+        self._pg_ctl("-l", str(self.directory / "server.log"), "-w", "-t", "60", "-o",
+                     f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.directory}", "start")
+
+
+@pytest.fixture
+def stoppable_postgres() -> Iterator[StoppablePostgres]:
+    """Its own cluster, so stopping it cannot disturb the shared test cluster (or CI's)."""
+    import subprocess
+    import tempfile
+
+    if not os.environ.get("VEJVISER_TEST_POSTGRES_URL"):
+        if os.environ.get("CI"):
+            pytest.fail("CI must set VEJVISER_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
+        pytest.skip("VEJVISER_TEST_POSTGRES_URL is not set (no PostgreSQL here)")
+    directory = Path(tempfile.mkdtemp(prefix="vejviser-pg-outage-"))
+    port = local_port()
+    env = os.environ | {"PGTEST_DIR": str(directory), "PGTEST_PORT": str(port)}
+    script = Path(__file__).resolve().parents[2] / "scripts" / "pg-test-cluster.sh"
+    url = subprocess.run(["bash", str(script), "start"], env=env, check=True, capture_output=True, text=True,
+                         timeout=120).stdout.strip()
+    try:
+        yield StoppablePostgres(directory, port, url)
+    finally:
+        subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, timeout=120)
