@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from telegram import Update
@@ -14,6 +14,7 @@ from telegram.ext import Application
 
 from bot.actors import SYSTEM
 from bot.answer import AnswerEngine
+from bot.answer_types import Answer
 from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
@@ -31,7 +32,7 @@ class SlowEngine:
         self.engine, self.busy, self.most = engine, 0, 0
         self.lock = threading.Lock()
 
-    def ask(self, question: str, **kwargs: object):  # type: ignore[no-untyped-def]
+    def ask(self, question: str, **kwargs: object) -> Answer:
         with self.lock:
             self.busy += 1
             self.most = max(self.most, self.busy)
@@ -56,7 +57,7 @@ def api() -> Iterator[BotApiStandIn]:
 def slow(settings: Settings, engine: AnswerEngine, api: BotApiStandIn) -> Iterator[tuple[Services, SlowEngine]]:
     slowed = SlowEngine(engine)
     services = open_services(settings.model_copy(update={"telegram_api_base": api.base_url}), engine)
-    services.engine = slowed  # type: ignore[assignment]
+    services.engine = slowed
     yield services, slowed
     services.close()
 
@@ -72,7 +73,7 @@ async def running(slow: tuple[Services, SlowEngine]) -> AsyncIterator[Applicatio
     await application.shutdown()
 
 
-async def wait_until(condition, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_until(condition: Callable[[], bool], seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"

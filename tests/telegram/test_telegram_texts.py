@@ -56,11 +56,11 @@ def english_citation(**changes: object) -> Citation:
     values = dict(doc_id="d1", title="Hearing on the task force", date="2006-11-17", section="Purpose",
                   text="The task force has four advisers.", quote="The task force has four advisers.", score=0.9,
                   chunk_id="c1", doc_type="hearing letter")
-    return Citation(**(values | changes))  # type: ignore[arg-type]
+    return Citation(**(values | changes))
 
 
 def english_answer(status: str = "answered") -> Answer:
-    return Answer(question="How many advisers?", language="en", status=status, answer="…", confidence=0.9,  # type: ignore[arg-type]
+    return Answer(question="How many advisers?", language="en", status=status, answer="…", confidence=0.9,
                   citations=[english_citation(), english_citation(chunk_id="c2", date="2014-12-01")])
 
 
@@ -70,7 +70,7 @@ def every_english_reply() -> list[str]:
               *render_answer(english_answer(), "en", redacted=("cpr", "name"), lead=text("route_left", "en")),
               *render_routed("R-00001", ["R-00002"], "en", redacted=("phone",), others=True),
               redaction_notice(("email",), "en")]
-    view = RequisitionView(id=1, number="R-00001", status="needs_info", question="Who pays?", context=None,  # type: ignore[call-arg]
+    view = RequisitionView(id=1, number="R-00001", status="needs_info", question="Who pays?", context=None,
                            **{f: None for f in RequisitionView.__dataclass_fields__ if f not in
                               ("id", "number", "status", "question", "context")})
     chunks += render_status([view], 12, "en")
