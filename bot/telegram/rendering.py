@@ -24,7 +24,7 @@ from bot.telegram.texts import Language, status_name, text
 MESSAGE_LIMIT = 4096
 EXTRA_CITATIONS = 1  # passages shown under an answer besides the one quoted (collapsed)
 CLOSEST_CITATIONS = 1  # passages shown when the documents do not answer (collapsed, under the decision)
-TITLE_CHARS = 48  # a citation names the document by a short title: "Høringssvar om … (12. januar 2007)"
+TITLE_CHARS = 60  # a citation names the document by a short title: "Høringssvar om … (12. januar 2007)"
 SECTION_CHARS = 40
 NEWER_SCORE_SHARE = 0.8  # as the engine: a newer document counts when it scores this share of the first
 _NUMBER = re.compile(r"\bR-\d+\b")
@@ -144,9 +144,16 @@ def _cut(value: str, budget: int) -> tuple[str, str]:
 
 
 def shown_citations(answer: Answer) -> list[Citation]:
-    """The passages a reply shows, in order: what feedback on the reply refers to."""
-    count = 1 + EXTRA_CITATIONS if answer.status == "answered" else CLOSEST_CITATIONS
-    return answer.citations[:count]
+    """The passages a reply shows, in order: what feedback on the reply refers to. Besides the quoted one, an
+    answer shows another only from another document or section: a second passage from the same place adds words,
+    not a source."""
+    if answer.status != "answered":
+        return answer.citations[:CLOSEST_CITATIONS]
+    first, *rest = answer.citations or [None]
+    if first is None:
+        return []
+    others = [c for c in rest if (c.doc_id, c.section) != (first.doc_id, first.section)]
+    return [first, *others[:EXTRA_CITATIONS]]
 
 
 def render_answer(answer: Answer, language: Language, *, redacted: Sequence[str] = (), lead: str | None = None,
@@ -180,10 +187,19 @@ def render_answer(answer: Answer, language: Language, *, redacted: Sequence[str]
 
 def short_source(citation: Citation, language: Language) -> str:
     """A short citation: the document's short title, its date, and the section when it is not the title."""
-    source = f"{_shorten(citation.title, TITLE_CHARS)} ({format_date(citation.date, language)})"
+    source = f"{_shorten_words(citation.title, TITLE_CHARS)} ({format_date(citation.date, language)})"
     if citation.section and citation.section != citation.title:
-        source += f", {text('section', language)} «{_shorten(citation.section.split(' › ')[-1], SECTION_CHARS)}»"
+        source += f", {text('section', language)} «{_shorten_words(citation.section.split(' › ')[-1], SECTION_CHARS)}»"
     return source
+
+
+def _shorten_words(value: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word's end."""
+    value = " ".join(value.split())
+    if len(value) <= limit:
+        return value
+    head = value[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:–-")
+    return head + "…"
 
 
 def notices(answer: Answer, language: Language, today: str | None, max_age_years: int | None) -> list[str]:
@@ -287,9 +303,9 @@ def render_notification(kind: str, payload: Mapping[str, Any], language: Languag
     number = escape(str(payload.get("number", "")))
     question = str(payload.get("question") or "")
     asked = [Block(text("your_question", language), "html"), Block(question, "expandable")] if question else []
-    if kind == "answered":
-        blocks = [Block(text("delivered_answer", language, number=number), "html"), *asked,
-                  Block(str(payload.get("answer") or ""))]
+    if kind == "answered":  # the answer first; the question it answers below, collapsed
+        blocks = [Block(text("delivered_answer", language, number=number), "html"),
+                  Block(str(payload.get("answer") or "")), *asked]
         sources = list(payload.get("sources") or [])
         if sources:
             blocks.append(Block(text("sources", language), "bold"))

@@ -69,7 +69,7 @@ def test_a_citation_is_short_title_date_and_last_section() -> None:
                     "force på integrationsområdet", section="Høring … › Baggrund › Task forcens formål og opgaver")
     (chunk,) = render_answer(answer(citations=[long]), "da")
 
-    assert chunk.startswith("Ifølge Høring vedrørende Beskæftigelses- og Integratio… (17. november 2006), "
+    assert chunk.startswith("Ifølge Høring vedrørende Beskæftigelses- og Integrationsudvalgets… (17. november 2006), "
                             "afsnit «Task forcens formål og opgaver»:")
 
 
@@ -103,13 +103,14 @@ def test_a_routed_answer_says_the_documents_do_not_answer_shows_the_closest_and_
     assert [c.chunk_id for c in shown_citations(answer("route", passages))] == ["c0"]
 
 
-def test_an_answered_question_shows_at_most_one_more_passage_collapsed() -> None:
-    passages = [citation(f"Afsnit {n}.", chunk_id=f"c{n}") for n in range(5)]
+def test_an_answered_question_shows_at_most_one_more_passage_collapsed_from_another_place() -> None:
+    same_place = [citation(f"Afsnit {n}.", chunk_id=f"c{n}") for n in range(3)]
+    elsewhere = [citation(f"Andetsteds {n}.", chunk_id=f"e{n}", section=f"Bilag {n}") for n in range(3)]
 
-    (chunk,) = render_answer(answer("answered", passages), "da")
+    (chunk,) = render_answer(answer("answered", same_place + elsewhere), "da")
 
     assert chunk.count("<blockquote>") == 1 and chunk.count("<blockquote expandable>") == 1
-    assert "Afsnit 2." not in chunk
+    assert "Afsnit 1." not in chunk and "Andetsteds 0." in chunk and "Andetsteds 1." not in chunk
 
 
 def test_a_routed_answer_without_any_passage_still_offers_routing() -> None:
