@@ -10,7 +10,8 @@ import asyncio
 import logging
 
 from telegram import Chat, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.actors import SYSTEM
@@ -30,8 +31,24 @@ def costs_an_answer(update: Update) -> bool:
     return message is not None and bool(message.text) and not message.text.startswith("/")
 
 
+async def show_typing(update: Update, context: BotContext) -> None:
+    """Group -1: a caseworker's text message sees "typing…" at once (in the background: the handler goes on)."""
+    message = update.message
+    if context.caseworker is None or message is None or not message.text or message.text.startswith("/"):
+        return
+    context.typing_shown = True
+    context.application.create_task(_typing_once(context, message.chat.id), update=update)
+
+
+async def _typing_once(context: BotContext, chat_id: int) -> None:
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:  # only a courtesy
+        log.info("could not show typing: %s", exc)
+
+
 async def limit_floods(update: Update, context: BotContext) -> None:
-    """Group -3: a user over the flood limit is told once to slow down; further messages are dropped.
+    """Group -4: a user over the flood limit is told once to slow down; further messages are dropped.
 
     Only messages that cost an answer count toward the limit; taps and commands have their own, generous cap.
     """
@@ -51,7 +68,7 @@ async def limit_floods(update: Update, context: BotContext) -> None:
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
-    """Group -2: added to a group, the bot says once that it works in private chat; it never answers there.
+    """Group -3: added to a group, the bot says once that it works in private chat; it never answers there.
 
     Changes to the bot's own membership (added, blocked) go no further in any chat.
     """
@@ -66,7 +83,7 @@ async def private_chats_only(update: Update, context: BotContext) -> None:
 
 
 async def registered_only(update: Update, context: BotContext) -> None:
-    """Group -1: find the caseworker (allowlisted users are registered on first contact); refuse anyone else.
+    """Group -2: find the caseworker (allowlisted users are registered on first contact); refuse anyone else.
 
     `/start CODE` from a stranger passes, so the start handler can redeem the invite.
     """

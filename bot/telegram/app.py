@@ -96,10 +96,12 @@ def build_application(services: Services, *, request: BaseRequest | None = None,
 
 
 def add_handlers(application: Application) -> None:
-    """Gates first (groups -3 … -1), then the conversation: the first matching handler of group 0 wins."""
-    application.add_handler(TypeHandler(Update, access.limit_floods), group=-3)
-    application.add_handler(TypeHandler(Update, access.private_chats_only), group=-2)
-    application.add_handler(TypeHandler(Update, access.registered_only), group=-1)
+    """The gates (groups -4 … -2), "typing…" for a caseworker's message (group -1), then the conversation: the
+    first matching handler of group 0 wins."""
+    application.add_handler(TypeHandler(Update, access.limit_floods), group=-4)
+    application.add_handler(TypeHandler(Update, access.private_chats_only), group=-3)
+    application.add_handler(TypeHandler(Update, access.registered_only), group=-2)
+    application.add_handler(TypeHandler(Update, access.show_typing), group=-1)
     new = filters.UpdateType.MESSAGE
     application.add_handlers([
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, handlers.edited),

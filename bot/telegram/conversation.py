@@ -27,6 +27,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.caseworker: Caseworker | None = None
         self.update_id: str | None = None  # the update's id and chat: unique per bot
+        self.typing_shown = False  # the first gate already showed "typing…"
         self._sends = 0
 
     @classmethod

@@ -225,6 +225,8 @@ async def _typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
     """Show "typing…" at once, and again every few seconds while the answer is being made."""
 
     async def keep_typing() -> None:
+        if context.typing_shown:  # the first gate has just shown it
+            await asyncio.sleep(TYPING_REPEAT_SECONDS)
         while True:
             try:
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)

@@ -89,8 +89,9 @@ async def test_four_caseworkers_are_answered_together_each_seeing_typing_first(
         services.accounts.register_caseworker(SYSTEM, channel="telegram", external_id=str(person.user_id),
                                               display_name=person.first_name, department="Socialforvaltningen")
 
-    for n, person in enumerate(people):
-        person._update_ids = iter(range(100 * n + 1, 100 * n + 50))
+    update_ids = iter(range(1, 100))
+    for person in people:
+        person._update_ids = update_ids
         await running.update_queue.put(Update.de_json(person.text(ANSWERABLE), running.bot))
     await wait_until(lambda: len(api.since(0, "sendMessage")) >= 4)
 
