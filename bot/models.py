@@ -274,3 +274,17 @@ class TelegramAnswerRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
     waiting_since: Mapped[datetime | None]  # set while the bot waits for the context of a route
+
+
+class TelegramSendRow(Base):
+    """One Bot API message under a delivery key, recorded before the call ("sending") and after it ("sent"), so
+    that a retry, a second worker or a restart recognises a part already delivered and does not send it again."""
+
+    __tablename__ = "telegram_sends"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))  # sending | sent | uncertain
+    message_id: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    sent_at: Mapped[datetime | None]

@@ -79,7 +79,9 @@ class Settings(BaseSettings):
     duplicate_threshold: float = Field(default=0.85, description="Cosine at or above which an open requisition is suggested as a duplicate.")
     outbox_backoff_seconds: float = Field(default=30.0, description="First retry delay of a failed notification; doubles each attempt.")
     outbox_backoff_cap_seconds: float = Field(default=3600.0, description="Longest delay between notification attempts.")
-    outbox_lease_seconds: float = Field(default=300.0, description="How long a claimed notification is hidden from other workers.")
+    outbox_lease_seconds: float = Field(
+        default=30.0, description="How long a claimed notification is hidden from other workers: about one send "
+        "(Telegram: timeouts and retries); delivery keys keep a second worker from sending it twice.")
     login_max_failures: int = Field(default=5, description="Failed logins per username or address before refusing.")
     login_window_minutes: int = 15
     invite_valid_days: int = 14

@@ -1,17 +1,22 @@
 """The outbox: notifications to caseworkers, written in the same transaction as the change they announce,
-then delivered at least once by the channel (Telegram, web) that polls `deliver`.
+then delivered by the channel (Telegram, web) that polls `deliver`.
 
-A round claims due messages (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several workers share the work;
-SQLite: one writer at a time anyway) by hiding them for a lease, calls the sender outside any transaction,
-then marks each delivered, or counts the failure and schedules the next try with exponential backoff.
-Messages are never deleted.
+A round claims one due message at a time (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several workers share
+the work; SQLite: one writer at a time anyway) by hiding it for a lease as long as one send takes, calls
+the sender outside any transaction, then marks it delivered, or counts the failure and schedules the next
+try with exponential backoff. Messages are never deleted.
+
+The outbox alone is at-least-once: a crash between the send and `mark_delivered`, or a lease that runs out
+while a send is still going, sends again. The channel's sender closes that gap with delivery keys
+(Telegram: `bot.telegram.sending.SendLog`, one record per message part before and after the Bot API call),
+so a message claimed again only sends the parts that never went out.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,8 +72,8 @@ class Outbox:
         self.base_seconds, self.cap_seconds, self.lease_seconds = base_seconds, cap_seconds, lease_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def claim(self, *, channel: str | None = None, limit: int = 50) -> list[OutboxMessage]:
-        """Take up to `limit` due messages and hide them from other workers for the lease."""
+    def claim(self, *, channel: str | None = None, limit: int = 50, exclude: Collection[int] = ()) -> list[OutboxMessage]:
+        """Take up to `limit` due messages (not those in `exclude`) and hide them from other workers for the lease."""
 
         def work(session: Session) -> list[OutboxMessage]:
             now = self.clock()
@@ -81,6 +86,8 @@ class Outbox:
             )
             if channel is not None:
                 query = query.where(OutboxRow.channel == channel)
+            if exclude:
+                query = query.where(OutboxRow.id.not_in(list(exclude)))
             rows = list(session.execute(query).scalars())
             messages = []
             for row in rows:
@@ -126,11 +133,18 @@ class Outbox:
         self.database.run(work)
 
     async def deliver(self, sender: Sender, *, channel: str | None = None, limit: int = 50) -> DeliveryReport:
-        """One round: claim due messages, send each, record the outcome; returns what happened."""
+        """One round: claim due messages one at a time, send each, record the outcome; returns what happened.
+
+        One at a time, so the lease only has to cover one send, and a crash hides at most one message for it.
+        """
         delivered: list[int] = []
         failed: list[int] = []
         errors: dict[int, str] = {}
-        for message in self.claim(channel=channel, limit=limit):
+        for _ in range(limit):
+            claimed = self.claim(channel=channel, limit=1, exclude=[*delivered, *failed])
+            if not claimed:
+                break
+            message = claimed[0]
             try:
                 result = sender(message)
                 if inspect.isawaitable(result):

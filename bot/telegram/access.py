@@ -10,7 +10,8 @@ import asyncio
 import logging
 
 from telegram import Chat, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.actors import SYSTEM
@@ -20,15 +21,42 @@ from bot.telegram.texts import both
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+MEMBER = ("member", "administrator")
 REFUSALS = "refusals"  # bot_data key of the one thing kept about strangers: how many were turned away
 
 
+def costs_an_answer(update: Update) -> bool:
+    """A text message that is not a command: the engine (or a requisition) works for it. Taps and commands do not."""
+    message = update.message
+    return message is not None and bool(message.text) and not message.text.startswith("/")
+
+
+async def show_typing(update: Update, context: BotContext) -> None:
+    """Group -1: a caseworker's text message sees "typing…" at once (in the background: the handler goes on)."""
+    message = update.message
+    if context.caseworker is None or message is None or not message.text or message.text.startswith("/"):
+        return
+    context.typing_shown = True
+    context.application.create_task(_typing_once(context, message.chat.id), update=update)
+
+
+async def _typing_once(context: BotContext, chat_id: int) -> None:
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:  # only a courtesy
+        log.info("could not show typing: %s", exc)
+
+
 async def limit_floods(update: Update, context: BotContext) -> None:
-    """Group -3: a user over the flood limit is told once to slow down; further messages are dropped."""
+    """Group -4: a user over the flood limit is told once to slow down; further messages are dropped.
+
+    Only messages that cost an answer count toward the limit; taps and commands have their own, generous cap.
+    """
     user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop
-    verdict = context.limiter.check(user.id)
+    limiter = context.limiter if costs_an_answer(update) else context.tap_limiter
+    verdict = limiter.check(user.id)
     if verdict is Verdict.ALLOW:
         return
     log.info("flood limit: %s from a Telegram user", "warned" if verdict is Verdict.WARN else "dropped an update")
@@ -40,17 +68,22 @@ async def limit_floods(update: Update, context: BotContext) -> None:
 
 
 async def private_chats_only(update: Update, context: BotContext) -> None:
-    """Group -2: in a group or channel the bot says it works in private chat, and does nothing else."""
+    """Group -3: added to a group, the bot says once that it works in private chat; it never answers there.
+
+    Changes to the bot's own membership (added, blocked) go no further in any chat.
+    """
     chat = update.effective_chat
+    if update.my_chat_member is not None:
+        if chat is not None and chat.type != Chat.PRIVATE and update.my_chat_member.new_chat_member.status in MEMBER:
+            await context.bot.send_message(chat.id, both("private_only"), parse_mode=ParseMode.HTML)
+        raise ApplicationHandlerStop
     if chat is not None and chat.type == Chat.PRIVATE:
         return
-    if chat is not None and update.effective_message is not None:
-        await update.effective_message.reply_text(both("private_only"), parse_mode=ParseMode.HTML)
     raise ApplicationHandlerStop
 
 
 async def registered_only(update: Update, context: BotContext) -> None:
-    """Group -1: find the caseworker (allowlisted users are registered on first contact); refuse anyone else.
+    """Group -2: find the caseworker (allowlisted users are registered on first contact); refuse anyone else.
 
     `/start CODE` from a stranger passes, so the start handler can redeem the invite.
     """

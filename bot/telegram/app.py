@@ -17,8 +17,8 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from telegram import Bot, Update
-from telegram.error import NetworkError
+from telegram import Bot, BotCommand, Update
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -35,13 +35,17 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram import access, handlers
 from bot.telegram.conversation import BotContext
-from bot.telegram.delivery import deliver_forever
+from bot.telegram.delivery import deliver_forever, send_log
 from bot.telegram.memory import AnswerMemory
-from bot.telegram.ratelimit import FloodLimiter
+from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.ratelimit import FloodLimiter, tap_limit
+from bot.telegram.sending import http_request, rate_limiter
+from bot.telegram.texts import text
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+COMMANDS = (("hjaelp", "help"), ("status", "status"), ("rekvirer", "requisition"), ("sprog", "language"))
 WEBHOOK_PATH = "/telegram/webhook"
 EXIT_USAGE = 2
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -61,10 +65,15 @@ def build_application(services: Services, *, request: BaseRequest | None = None,
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs, which hold the token
 
     async def post_init(application: Application) -> None:
+        settings = services.settings
         application.bot_data["services"] = services
         application.bot_data["memory"] = AnswerMemory(services.database)
-        application.bot_data["limiter"] = FloodLimiter(services.settings.telegram_rate_limit,
-                                                       services.settings.telegram_rate_window_seconds)
+        application.bot_data["sends"] = sends = send_log(services)
+        application.bot_data["limiter"] = FloodLimiter(settings.telegram_rate_limit, settings.telegram_rate_window_seconds)
+        application.bot_data["tap_limiter"] = FloodLimiter(tap_limit(settings.telegram_rate_limit),
+                                                           settings.telegram_rate_window_seconds)
+        await asyncio.to_thread(sends.forget_old)
+        await set_commands(application.bot)
         if deliver_outbox:
             application.bot_data[_OUTBOX_TASK] = asyncio.create_task(deliver_forever(services, application.bot))
 
@@ -75,9 +84,10 @@ def build_application(services: Services, *, request: BaseRequest | None = None,
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
         .post_stop(_post_stop)
+        .rate_limiter(rate_limiter())
+        .concurrent_updates(PerChatUpdateProcessor())
     )
-    if request is not None:
-        builder = builder.request(request)
+    builder = builder.request(request or http_request())
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()
@@ -86,10 +96,12 @@ def build_application(services: Services, *, request: BaseRequest | None = None,
 
 
 def add_handlers(application: Application) -> None:
-    """Gates first (groups -3 … -1), then the conversation: the first matching handler of group 0 wins."""
-    application.add_handler(TypeHandler(Update, access.limit_floods), group=-3)
-    application.add_handler(TypeHandler(Update, access.private_chats_only), group=-2)
-    application.add_handler(TypeHandler(Update, access.registered_only), group=-1)
+    """The gates (groups -4 … -2), "typing…" for a caseworker's message (group -1), then the conversation: the
+    first matching handler of group 0 wins."""
+    application.add_handler(TypeHandler(Update, access.limit_floods), group=-4)
+    application.add_handler(TypeHandler(Update, access.private_chats_only), group=-3)
+    application.add_handler(TypeHandler(Update, access.registered_only), group=-2)
+    application.add_handler(TypeHandler(Update, access.show_typing), group=-1)
     new = filters.UpdateType.MESSAGE
     application.add_handlers([
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, handlers.edited),
@@ -104,6 +116,16 @@ def add_handlers(application: Application) -> None:
         CallbackQueryHandler(handlers.on_button),
     ])
     application.add_error_handler(handlers.on_error)
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu, in Danish by default and in English for English Telegram clients; a failure is only logged."""
+    try:
+        for language in ("da", "en"):
+            commands = [BotCommand(name, text(f"command_{key}", language)) for name, key in COMMANDS]
+            await bot.set_my_commands(commands, language_code=None if language == "da" else "en")
+    except TelegramError as exc:
+        log.warning("could not set the Telegram command menu: %s", exc)
 
 
 async def _post_stop(application: Application) -> None:
@@ -130,7 +152,15 @@ def run_polling(settings: Settings) -> int:
         print(f"vejviser: created the coordinator account; one-time password: {services.bootstrap_password}", file=sys.stderr)
     try:
         application = build_application(services)
-        log.info("Telegram bot polling %s", _host(settings.telegram_api_base))
+        init = application.post_init
+
+        async def announce(app: Application) -> None:
+            if init is not None:
+                await init(app)
+            print(f"vejviser: Telegram bot @{app.bot.username} started, polling {_host(settings.telegram_api_base)} "
+                  "(Ctrl-C stops it)", file=sys.stderr, flush=True)
+
+        application.post_init = announce
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
         services.close()
@@ -205,7 +235,7 @@ async def _connect_and_start(application: Application, poll: bool) -> None:
     await application.start()
     if poll and application.updater is not None:
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-    log.info("Telegram bot started (%s)", "polling" if poll else "webhook")
+    log.info("Telegram bot @%s started (%s)", application.bot.username, "polling" if poll else "webhook")
 
 
 async def stop_bot(application: Application | None) -> None:

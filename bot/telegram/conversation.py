@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.telegram.memory import AnswerMemory, PendingAnswer
 from bot.telegram.ratelimit import FloodLimiter
+from bot.telegram.sending import Courier, SendLog
 
 if TYPE_CHECKING:
     from bot.actors import Caseworker
@@ -24,6 +26,32 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.caseworker: Caseworker | None = None
+        self.update_id: str | None = None  # the update's id and chat: unique per bot
+        self.typing_shown = False  # the first gate already showed "typing…"
+        self._sends = 0
+
+    @classmethod
+    def from_update(cls, update: object, application: Application) -> BotContext:
+        """One context per update (shared by the gates and the handler); it knows the update's id for delivery keys."""
+        context = super().from_update(update, application)
+        if isinstance(update, Update):
+            chat = update.effective_chat
+            context.update_id = f"{update.update_id}c{chat.id if chat else ''}"
+        return context
+
+    def next_send_key(self) -> str:
+        """The delivery key of this update's next reply: the same on a redelivery of the update after a restart,
+        so the parts already sent are not sent again."""
+        self._sends += 1
+        return f"u{self.update_id}:{self._sends}" if self.update_id is not None else f"x{id(self)}:{self._sends}"
+
+    @property
+    def courier(self) -> Courier:
+        return Courier(self.bot, self.send_log)
+
+    @property
+    def send_log(self) -> SendLog:
+        return self.bot_data["sends"]
 
     @property
     def services(self) -> Services:
@@ -32,6 +60,10 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def limiter(self) -> FloodLimiter:
         return self.bot_data["limiter"]
+
+    @property
+    def tap_limiter(self) -> FloodLimiter:
+        return self.bot_data["tap_limiter"]
 
     @property
     def memory(self) -> AnswerMemory:

@@ -8,17 +8,20 @@ the database or the model, so they run in a worker thread; errors reach the one 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
-from telegram import ForceReply, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update
+from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.answer_types import Answer
 from bot.errors import InvalidInput, InvalidQuestion, NotFound, PermissionDenied
 from bot.phrasing import help_text
 from bot.redaction import Redaction, redact
+from bot.requisitions.workflow import NEEDS_INFO, OPEN_STATES
 from bot.telegram.access import CHANNEL, language_of, refuse
 from bot.telegram.conversation import BotContext, PendingAnswer
 from bot.telegram.rendering import (
@@ -35,12 +38,17 @@ from bot.telegram.rendering import (
     reply_language,
     requisition_number_in,
     shown_citations,
+    telegram_length,
 )
+from bot.telegram.sending import NotDelivered, keep_for_later
 from bot.telegram.texts import Language, both, text
 
 log = logging.getLogger(__name__)
-OPEN_STATES = ("new", "assigned", "in_progress", "needs_info", "answered")
 STATUS_LIMIT = 10
+PASTE_PART = 4000  # UTF-16 units: a message this long is most likely one of the parts Telegram cut a paste into
+PASTE_WINDOW_SECONDS = 2.0  # the next part of a paste arrives within this from the same chat
+TYPING_REPEAT_SECONDS = 4.5  # Telegram shows "typing…" for about 5 s
+PASTES = "pastes"  # bot_data key: chat id → the parts of a paste received so far
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -120,30 +128,122 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 # ------------------------------------------------------------------------------------------ text
 
 
+@dataclass
+class _Paste:
+    """The parts of a long paste received so far from one chat, and the timer that answers them if no part follows."""
+
+    messages: list[Message] = field(default_factory=list)
+    timer: asyncio.Task[None] | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(m.text or "" for m in self.messages)
+
+
 async def on_text(update: Update, context: BotContext) -> None:
-    """A text message: a reply the task force asked for, the context for a pending route, or a question."""
+    """A text message: parts of one paste are joined first; then `_handle_text` decides where it goes."""
     message = _message(update)
+    pastes: dict[int, _Paste] = context.bot_data.setdefault(PASTES, {})
+    paste = pastes.pop(message.chat_id, None)
+    if paste is not None and paste.timer is not None:
+        paste.timer.cancel()
+    paste = paste or _Paste()
+    paste.messages.append(message)
+    if telegram_length(message.text or "") >= PASTE_PART:  # Telegram may send the rest as the next message
+        pastes[message.chat_id] = paste
+        paste.timer = context.application.create_task(_paste_ended(context, paste), update=update)
+        return
+    await _handle_text(context, paste.messages)
+
+
+async def _paste_ended(context: BotContext, paste: _Paste) -> None:
+    """No further part came within the window: answer the paste as it is."""
+    await asyncio.sleep(PASTE_WINDOW_SECONDS)
+    pastes: dict[int, _Paste] = context.bot_data.setdefault(PASTES, {})
+    chat_id = paste.messages[-1].chat_id
+    if pastes.get(chat_id) is paste:
+        del pastes[chat_id]
+        await _handle_text(context, paste.messages)
+
+
+async def _handle_text(context: BotContext, messages: list[Message]) -> None:
+    """One message (or the parts of one paste), in this order: a reply to the task force's request, the context
+    for a route the caseworker started, a new question that leaves that state, information for the one open
+    request, or a question for the documents."""
+    message = messages[-1]
     caseworker = context.registered
-    redaction = redact(message.text or "")  # first: nothing below sees the personal data
-    if redaction.found:
-        await _delete(message)
-    if len(redaction.text) > context.services.settings.max_question_chars:
-        await context.cancel_waiting_route()
-        await _send(context, message, _too_long(redaction.text, context, caseworker.language))
-        return
-    if await _provide_info(context, message, redaction):
-        return
+    async with _typing(context, message.chat_id):
+        redaction = redact("".join(m.text or "" for m in messages))  # first: nothing below sees the personal data
+        if redaction.found:
+            for part in messages:
+                await _delete(part)
+        if len(redaction.text) > context.services.settings.max_question_chars:
+            await _leave_route(context, message.chat_id)
+            await _send(context, message, _too_long(redaction.text, context, caseworker.language))
+            return
+        if await _provide_info(context, message, redaction, gesture=True):
+            return
+        token = await context.take_waiting_route()
+        pending = await context.recall(token) if token else None
+        if pending is not None and pending.routed_as is None and token is not None:
+            await _clear_prompt(context, message.chat_id, pending, token)
+            if _is_new_question(redaction.text):
+                await _answer(context, message, redaction, lead=text("route_left", pending.language))
+                return
+            await _create_requisition(context, message, pending.question, pending.answer, redaction.text,
+                                      pending.language, redaction.found, pending=pending, token=token)
+            return
+        if not _is_new_question(redaction.text) and await _provide_info(context, message, redaction, gesture=False):
+            return
+        await _answer(context, message, redaction)
+
+
+def _is_new_question(value: str) -> bool:
+    """A question mark makes a message a question of its own, never the context or information asked for."""
+    return "?" in value
+
+
+async def _leave_route(context: BotContext, chat_id: int) -> None:
+    """End a waiting route (its prompt loses its buttons)."""
     token = await context.take_waiting_route()
     pending = await context.recall(token) if token else None
-    if pending is not None and pending.routed_as is None:
-        await _create_requisition(context, message, pending.question, pending.answer, redaction.text,
-                                  pending.language, redaction.found, pending=pending, token=token)
+    if pending is not None and token is not None:
+        await _clear_prompt(context, chat_id, pending, token)
+
+
+async def _clear_prompt(context: BotContext, chat_id: int, pending: PendingAnswer, token: str) -> None:
+    """The "add context?" prompt is answered or left: its buttons go, so they cannot be pressed any more."""
+    if pending.prompt_message_id is None:
         return
-    await _answer(context, message, redaction)
+    message_id, pending.prompt_message_id = pending.prompt_message_id, None
+    await context.save(token, pending)
+    await _edit_markup(context, chat_id, message_id, None)
 
 
-async def _answer(context: BotContext, message: Message, redaction: Redaction) -> None:
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+@contextlib.asynccontextmanager
+async def _typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" at once, and again every few seconds while the answer is being made."""
+
+    async def keep_typing() -> None:
+        if context.typing_shown:  # the first gate has just shown it
+            await asyncio.sleep(TYPING_REPEAT_SECONDS)
+        while True:
+            try:
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except TelegramError as exc:  # only a courtesy: never worth failing the answer for
+                log.info("could not show typing: %s", exc)
+            await asyncio.sleep(TYPING_REPEAT_SECONDS)
+
+    task = asyncio.create_task(keep_typing())
+    await asyncio.sleep(0)  # let the first chat action go out before the work starts
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _answer(context: BotContext, message: Message, redaction: Redaction, *, lead: str | None = None) -> None:
     try:
         answer = await asyncio.to_thread(context.services.engine.ask, redaction.text)
     except InvalidQuestion:
@@ -157,9 +257,10 @@ async def _answer(context: BotContext, message: Message, redaction: Redaction) -
     pending = PendingAnswer(question=answer.question, answer=answer, language=language,
                             citations=tuple(c.chunk_id or c.doc_id for c in shown))
     token = await context.remember(pending)
-    sent = await _send(context, message, render_answer(answer, language, redacted=redaction.found),
-                       answer_keyboard(token, language), quote=not redaction.found)
-    pending.message_id = sent.message_id
+    settings = context.services.settings
+    chunks = render_answer(answer, language, redacted=redaction.found, lead=lead, today=settings.today,
+                           max_age_years=settings.max_source_age_years)
+    pending.message_id = await _send(context, message, chunks, answer_keyboard(token, language), quote=not redaction.found)
     await context.save(token, pending)
     if answer.status == "route":
         await _note_gap(context, answer.question, pending.citations)
@@ -174,24 +275,35 @@ async def _note_gap(context: BotContext, question: str, citations: tuple[str, ..
         log.warning("could not record a routed question for the gap map", exc_info=True)
 
 
-async def _provide_info(context: BotContext, message: Message, redaction: Redaction) -> bool:
-    """A reply to the task force's request for information goes to that requisition; True when it did."""
-    replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
-        return False
-    number = requisition_number_in(replied.text)
-    if number is None:
-        return False
+async def _provide_info(context: BotContext, message: Message, redaction: Redaction, *, gesture: bool) -> bool:
+    """Information for the task force goes to the requisition waiting for it; True when it did.
+
+    `gesture`: only a reply (Telegram's reply gesture) to the bot's request counts. Otherwise the message goes
+    to the caseworker's one requisition waiting for information, when exactly one is.
+    """
     caseworker = context.registered
     requisitions = context.services.requisitions
-    try:
-        view = await asyncio.to_thread(requisitions.get_by_number, caseworker, number)
-    except (NotFound, PermissionDenied):
-        return False
-    if view.status != "needs_info":
-        return False
+    if gesture:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+            return False
+        number = requisition_number_in(replied.text)
+        if number is None:
+            return False
+        try:
+            view = await asyncio.to_thread(requisitions.get_by_number, caseworker, number)
+        except (NotFound, PermissionDenied):
+            return False
+        if view.status != NEEDS_INFO:
+            return False
+        key = "info_sent"
+    else:
+        waiting = await asyncio.to_thread(requisitions.list, caseworker, status=[NEEDS_INFO], limit=2)
+        if len(waiting.items) != 1:
+            return False
+        view, key = waiting.items[0], "info_sent_without_reply"
     changed = await asyncio.to_thread(requisitions.provide_info, caseworker, view.id, redaction.text)
-    chunks = _say("info_sent", caseworker.language, number=escape(changed.requisition.number))
+    chunks = _say(key, caseworker.language, number=escape(changed.requisition.number))
     await _send(context, message, _with_notice(chunks, redaction.found, caseworker.language), quote=not redaction.found)
     return True
 
@@ -205,7 +317,14 @@ async def _create_requisition(context: BotContext, message: Message, question: s
     number = created.requisition.number
     log.info("caseworker %s routed a question as %s", context.registered.id, number)
     kinds = tuple(redacted) + tuple(created.redacted)
-    await _send(context, message, render_routed(number, [d.number for d in created.duplicates], language, redacted=kinds),
+    mine: list[str] = []
+    if created.duplicates:  # only the caseworker's own numbers: she cannot open anyone else's
+        own = await asyncio.to_thread(context.services.requisitions.list, context.registered, status=list(OPEN_STATES),
+                                      limit=100)
+        numbers = {item.number for item in own.items}
+        mine = [d.number for d in created.duplicates if d.number in numbers]
+    others = len(created.duplicates) > len(mine)
+    await _send(context, message, render_routed(number, mine, language, redacted=kinds, others=others),
                 quote=not redacted)
     if pending is not None and token is not None:
         pending.routed_as = number
@@ -244,27 +363,39 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif action == "route":
         await context.await_context(token)
         await query.answer()
-        await context.bot.send_message(chat_id, text("ask_context", language), parse_mode=ParseMode.HTML,
-                                       reply_markup=context_keyboard(token, language))
+        pending.prompt_message_id = await _send_to(context, chat_id, _say("ask_context", language),
+                                                   context_keyboard(token, language))
+        await context.save(token, pending)
     elif action == "skip":
         await context.cancel_waiting_route()
         await query.answer()
+        pending.prompt_message_id = None
         await query.edit_message_reply_markup(reply_markup=None)
         assert isinstance(query.message, Message)
         await _create_requisition(context, query.message, pending.question, pending.answer, None, language, (),
                                   pending=pending, token=token)
     else:  # cancel
         await context.cancel_waiting_route()
+        pending.prompt_message_id = None
+        await context.save(token, pending)
         await query.answer(text("route_cancelled", language))
         await query.edit_message_reply_markup(reply_markup=None)
 
 
 async def _refresh_buttons(context: BotContext, chat_id: int | str, pending: PendingAnswer, token: str) -> None:
     """Drop the buttons already used from the answer's message."""
-    if pending.message_id is None:
+    if pending.message_id is None:  # the answer is still waiting in the outbox: it will carry the buttons it had
         return
     markup = answer_keyboard(token, pending.language, feedback=not pending.voted, route=pending.routed_as is None)
-    await context.bot.edit_message_reply_markup(chat_id, pending.message_id, reply_markup=markup)
+    await _edit_markup(context, chat_id, pending.message_id, markup)
+
+
+async def _edit_markup(context: BotContext, chat_id: int | str, message_id: int, markup: InlineKeyboardMarkup | None) -> None:
+    """Change a message's buttons; a message already changed or gone is not an error worth telling anyone."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
+    except BadRequest as exc:
+        log.info("could not change a message's buttons: %s", exc)
 
 
 # ------------------------------------------------------------------------------------------ what the bot cannot read
@@ -295,9 +426,12 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     reply = text("error", context.caseworker.language) if context.caseworker else both("error")
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    await context.bot.send_message(update.effective_chat.id, reply, parse_mode=ParseMode.HTML)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, reply, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:  # Telegram itself is failing: the log line above is all we can do
+        log.warning("could not tell the caseworker about the failure: %s", exc)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -329,19 +463,25 @@ def _plain(html: str) -> str:
 
 
 async def _send(context: BotContext, message: Message, chunks: Sequence[str],
-                markup: InlineKeyboardMarkup | ForceReply | None = None, *, quote: bool = True) -> Message:
+                markup: InlineKeyboardMarkup | ForceReply | None = None, *, quote: bool = True) -> int | None:
     """Send the chunks in order, the first as a reply to the caseworker's message, the markup under the last."""
-    sent: Message | None = None
-    for position, chunk in enumerate(chunks):
-        first, last = position == 0, position == len(chunks) - 1
-        sent = await context.bot.send_message(
-            message.chat_id, chunk, parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True) if first and quote else None,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        )
-    assert sent is not None
-    return sent
+    return await _send_to(context, message.chat_id, chunks, markup, reply_to=message.message_id if quote else None)
+
+
+async def _send_to(context: BotContext, chat_id: int | str, chunks: Sequence[str],
+                   markup: InlineKeyboardMarkup | ForceReply | None = None, *, reply_to: int | None = None) -> int | None:
+    """Send under this update's next delivery key; what Telegram does not take in time (429s, 5xx, timeouts after
+    the retries) is kept in the outbox and delivered later. Returns the last message's id, None when kept."""
+    key = context.next_send_key()
+    try:
+        return await context.courier.send(chat_id, key, chunks, markup, reply_to=reply_to)
+    except NotDelivered as exc:
+        if context.caseworker is None:  # a stranger: nothing may be kept about them
+            log.warning("a reply to an unregistered Telegram user was lost: %s", exc)
+            return None
+        log.warning("Telegram did not take a reply (%s); keeping it for later", exc)
+        await asyncio.to_thread(keep_for_later, context.services.database, context.caseworker.id, key, chunks, markup)
+        return None
 
 
 async def _delete(message: Message) -> None:

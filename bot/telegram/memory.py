@@ -36,6 +36,7 @@ class PendingAnswer:
     message_id: int | None = None  # the message carrying the buttons
     voted: bool = False
     routed_as: str | None = None  # requisition number once routed
+    prompt_message_id: int | None = None  # the "add context?" prompt with its buttons, while one is open
 
     def to_payload(self) -> str:
         return json.dumps({**asdict(self), "answer": self.answer.to_dict()}, ensure_ascii=False)

@@ -1,4 +1,8 @@
-"""Per-user flood limit: a sliding window of recent messages, so one chatty user cannot hog the answer engine."""
+"""Per-user flood limit: a sliding window of recent messages, so one chatty user cannot hog the answer engine.
+
+Two windows per user: messages that cost an answer (a question, a context, a paste) count against the
+setting `telegram_rate_limit`; button taps and commands are cheap and have their own, generous cap.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
+
+
+TAP_FACTOR = 5  # taps and commands allowed per window, relative to the answer limit
+TAP_MINIMUM = 40
+
+
+def tap_limit(answer_limit: int) -> int:
+    """The cap on button taps and commands per window: generous, but still a cap."""
+    return max(TAP_MINIMUM, TAP_FACTOR * answer_limit)
 
 
 class Verdict(Enum):

@@ -11,18 +11,22 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answer_types import Answer, Citation
-from bot.phrasing import source_line
+from bot.phrasing import format_date
 from bot.redaction_notice import describe_kinds
 from bot.telegram.texts import Language, status_name, text
 
 MESSAGE_LIMIT = 4096
-EXTRA_CITATIONS = 2  # passages shown under an answer besides the one quoted
-CLOSEST_CITATIONS = 3  # passages shown when the documents do not answer
+EXTRA_CITATIONS = 1  # passages shown under an answer besides the one quoted (collapsed)
+CLOSEST_CITATIONS = 1  # passages shown when the documents do not answer (collapsed, under the decision)
+TITLE_CHARS = 60  # a citation names the document by a short title: "Høringssvar om … (12. januar 2007)"
+SECTION_CHARS = 40
+NEWER_SCORE_SHARE = 0.8  # as the engine: a newer document counts when it scores this share of the first
 _NUMBER = re.compile(r"\bR-\d+\b")
 _MIN_PIECE = 300  # a long block starts in the current message only if this much room is left
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ")
@@ -140,44 +144,80 @@ def _cut(value: str, budget: int) -> tuple[str, str]:
 
 
 def shown_citations(answer: Answer) -> list[Citation]:
-    """The passages a reply shows, in order: what feedback on the reply refers to."""
-    count = 1 + EXTRA_CITATIONS if answer.status == "answered" else CLOSEST_CITATIONS
-    return answer.citations[:count]
+    """The passages a reply shows, in order: what feedback on the reply refers to. Besides the quoted one, an
+    answer shows another only from another document or section: a second passage from the same place adds words,
+    not a source."""
+    if answer.status != "answered":
+        return answer.citations[:CLOSEST_CITATIONS]
+    first, *rest = answer.citations or [None]
+    if first is None:
+        return []
+    others = [c for c in rest if (c.doc_id, c.section) != (first.doc_id, first.section)]
+    return [first, *others[:EXTRA_CITATIONS]]
 
 
-def render_answer(answer: Answer, language: Language, *, redacted: Sequence[str] = ()) -> tuple[str, ...]:
-    """An engine answer as chat messages: the quote with its source, or an honest 'not answered' and the closest."""
+def render_answer(answer: Answer, language: Language, *, redacted: Sequence[str] = (), lead: str | None = None,
+                  today: str | None = None, max_age_years: int | None = None) -> tuple[str, ...]:
+    """An engine answer as chat messages, the decision first: the quote with a short citation, or "not in the
+    documents: send it to the task force?" (the button is under the message); then at most one more passage,
+    collapsed. `lead` is a line said before it (e.g. that a pending route was left)."""
     blocks: list[Block] = []
     if redacted:  # the original message is gone from the chat: show what was asked instead
         blocks.append(Block(redaction_notice(redacted, language), "html"))
         blocks.append(Block(text("asked_as", language), "html"))
         blocks.append(Block(answer.question, "quote"))
+    if lead:
+        blocks.append(Block(lead, "html"))
     citations = shown_citations(answer)
     if answer.status == "answered" and citations:
         first, *others = citations
-        blocks.append(Block(text("according_to", language, source=escape(_source(first, language))), "html"))
+        blocks.append(Block(text("according_to", language, source=escape(short_source(first, language))), "html"))
         blocks.append(Block(first.quote, "quote"))
-        blocks.extend(Block(f"⚠️ {notice}", "italic") for notice in answer.notices)
-        if others:
-            blocks.append(Block(text("see_also", language), "html"))
-            for citation in others:
-                blocks.extend(_passage(citation, language))
+        blocks.extend(Block(f"⚠️ {notice}", "italic") for notice in notices(answer, language, today, max_age_years))
+        for citation in others:
+            blocks.append(Block(text("see_also", language, source=escape(short_source(citation, language))), "html"))
+            blocks.append(Block(citation.quote, "expandable"))
     else:
-        blocks.append(Block(text("not_answered", language), "bold"))
-        if citations:
-            blocks.append(Block(text("closest", language), "html"))
-            for citation in citations:
-                blocks.extend(_passage(citation, language))
-        blocks.append(Block(text("offer_route", language), "html"))
+        blocks.append(Block(text("not_answered", language), "html"))
+        for citation in citations:
+            blocks.append(Block(text("closest", language, source=escape(short_source(citation, language))), "html"))
+            blocks.append(Block(citation.quote, "expandable"))
     return pack(blocks)
 
 
-def _source(citation: Citation, language: Language) -> str:
-    return source_line(citation, None, language)
+def short_source(citation: Citation, language: Language) -> str:
+    """A short citation: the document's short title, its date, and the section when it is not the title."""
+    source = f"{_shorten_words(citation.title, TITLE_CHARS)} ({format_date(citation.date, language)})"
+    if citation.section and citation.section != citation.title:
+        source += f", {text('section', language)} «{_shorten_words(citation.section.split(' › ')[-1], SECTION_CHARS)}»"
+    return source
 
 
-def _passage(citation: Citation, language: Language) -> list[Block]:
-    return [Block(_source(citation, language), "italic"), Block(citation.quote, "expandable")]
+def _shorten_words(value: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word's end."""
+    value = " ".join(value.split())
+    if len(value) <= limit:
+        return value
+    head = value[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.;:–-")
+    return head + "…"
+
+
+def notices(answer: Answer, language: Language, today: str | None, max_age_years: int | None) -> list[str]:
+    """The answer's validity notices in the chat's language: the engine words them in the question's language,
+    so when the chat's differs (`/sprog en`, a Danish question) they are said again from the same facts."""
+    if answer.language == language or max_age_years is None or not answer.citations:
+        return list(answer.notices)
+    first = answer.citations[0]
+    said: list[str] = []
+    if first.date:
+        year = int((today or date.today().isoformat())[:4])
+        if year - int(first.date[:4]) > max_age_years:
+            said.append(text("notice_old", language, date=format_date(first.date, language), years=max_age_years))
+        newer = [c for c in answer.citations[1:] if c.date and c.date[:4] > first.date[:4] and c.doc_id != first.doc_id
+                 and c.score >= NEWER_SCORE_SHARE * first.score]
+        if newer:
+            said.append(text("notice_newer", language, title=newer[0].title, date=format_date(newer[0].date, language)))
+    return said
 
 
 def redaction_notice(kinds: Sequence[str], language: Language) -> str:
@@ -229,13 +269,16 @@ def context_keyboard(token: str, language: Language) -> InlineKeyboardMarkup:
 
 
 def render_routed(number: str, duplicate_numbers: Sequence[str], language: Language,
-                  *, redacted: Sequence[str] = ()) -> tuple[str, ...]:
-    """The confirmation after routing: the requisition's number, and similar open ones if any."""
+                  *, redacted: Sequence[str] = (), others: bool = False) -> tuple[str, ...]:
+    """The confirmation after routing: the requisition's number, the caseworker's own similar open ones, and
+    (without numbers she could not open) whether a colleague's similar question is already with the task force."""
     blocks = [Block(redaction_notice(redacted, language), "html")] if redacted else []
     blocks.append(Block(text("routed", language, number=escape(number)), "html"))
     if duplicate_numbers:
         numbers = ", ".join(escape(n) for n in duplicate_numbers)
         blocks.append(Block(text("similar_open", language, numbers=numbers), "html"))
+    if others:
+        blocks.append(Block(text("similar_elsewhere", language), "html"))
     return pack(blocks)
 
 
@@ -260,9 +303,9 @@ def render_notification(kind: str, payload: Mapping[str, Any], language: Languag
     number = escape(str(payload.get("number", "")))
     question = str(payload.get("question") or "")
     asked = [Block(text("your_question", language), "html"), Block(question, "expandable")] if question else []
-    if kind == "answered":
-        blocks = [Block(text("delivered_answer", language, number=number), "html"), *asked,
-                  Block(str(payload.get("answer") or ""))]
+    if kind == "answered":  # the answer first; the question it answers below, collapsed
+        blocks = [Block(text("delivered_answer", language, number=number), "html"),
+                  Block(str(payload.get("answer") or "")), *asked]
         sources = list(payload.get("sources") or [])
         if sources:
             blocks.append(Block(text("sources", language), "bold"))

@@ -11,16 +11,25 @@ Language = Literal["da", "en"]
 
 TEXTS: dict[str, dict[str, str]] = {
     # Answers.
-    "according_to": {"da": "Ifølge {source}:", "en": "According to the {source}:"},
-    "see_also": {"da": "Andre afsnit, der kan være relevante:", "en": "Other passages that may be relevant:"},
+    "according_to": {"da": "Ifølge {source}:", "en": "According to {source}:"},
+    "see_also": {"da": "Se også {source}:", "en": "See also {source}:"},
+    "section": {"da": "afsnit", "en": "section"},
     "not_answered": {
-        "da": "Dokumenterne giver ikke et sikkert svar på dette.",
-        "en": "The documents do not answer this with confidence.",
+        "da": "<b>Det står ikke i dokumenterne.</b> Vil du sende spørgsmålet til task forcen? Brug knappen herunder.",
+        "en": "<b>The documents do not answer this.</b> Send the question to the task force? Use the button below.",
     },
-    "closest": {"da": "De nærmeste afsnit, jeg fandt:", "en": "The closest passages I found:"},
-    "offer_route": {
-        "da": "Du kan sende spørgsmålet til integrationsområdets task force med knappen herunder.",
-        "en": "You can send the question to the integration task force with the button below.",
+    "closest": {"da": "Det nærmeste, jeg fandt, i {source}:", "en": "The closest I found, in {source}:"},
+    "notice_old": {
+        "da": "Kilden er fra {date} og mere end {years} år gammel: tjek om den stadig gælder.",
+        "en": "The source is from {date}, more than {years} years old: check that it still applies.",
+    },
+    "notice_newer": {
+        "da": "Der findes et nyere dokument om samme emne: {title} ({date}).",
+        "en": "A newer document on the same subject exists: {title} ({date}).",
+    },
+    "route_left": {
+        "da": "<i>Det tog jeg som et nyt spørgsmål; det forrige er ikke sendt til task forcen.</i>",
+        "en": "<i>I took that as a new question; the previous one was not sent to the task force.</i>",
     },
     "button_up": {"da": "👍", "en": "👍"},
     "button_down": {"da": "👎", "en": "👎"},
@@ -38,12 +47,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "That button has expired. Ask again, or use /rekvirer followed by your question.",
     },
     "ask_context": {
-        "da": "Vil du give task forcen lidt kontekst, fx hvilken slags sag det drejer sig om, eller hvad du "
-        "allerede har prøvet? Skriv det i én besked, eller tryk «Send uden kontekst».\n"
-        "<i>Skriv ikke CPR-numre eller navne.</i>",
-        "en": "Would you like to give the task force some context, e.g. what kind of case this is or what you "
-        "have already tried? Write it in one message, or press “Send without context”.\n"
-        "<i>Please do not write CPR numbers or names.</i>",
+        "da": "<b>Klar til at sende til task forcen.</b> Din næste besked bliver sendt med som kontekst, fx hvilken "
+        "slags sag det er, eller hvad du har prøvet. Eller tryk «Send uden kontekst» eller «Fortryd».\n"
+        "<i>Skriver du et spørgsmål (med ?), besvarer jeg det i stedet. Jeg venter 15 minutter. "
+        "Skriv ikke CPR-numre eller navne.</i>",
+        "en": "<b>Ready to send to the task force.</b> Your next message goes with it as context, e.g. what kind "
+        "of case this is or what you have tried. Or press “Send without context” or “Cancel”.\n"
+        "<i>If you write a question (with ?), I answer it instead. I wait 15 minutes. "
+        "Please do not write CPR numbers or names.</i>",
     },
     "route_cancelled": {"da": "Spørgsmålet er ikke sendt.", "en": "The question was not sent."},
     "routed": {
@@ -53,6 +64,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "similar_open": {
         "da": "Task forcen har allerede lignende åbne rekvisitioner: {numbers}.",
         "en": "The task force already has similar open requisitions: {numbers}.",
+    },
+    "similar_elsewhere": {
+        "da": "Et lignende spørgsmål ligger allerede hos task forcen.",
+        "en": "A similar question is already with the task force.",
     },
     "requisition_usage": {
         "da": "Skriv spørgsmålet efter kommandoen, fx:\n<code>/rekvirer Hvordan samarbejder vi med task forcen om en familie?</code>",
@@ -85,6 +100,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "info_sent": {
         "da": "Tak. Dit svar er sendt til task forcen (<b>{number}</b>).",
         "en": "Thank you. Your reply was sent to the task force (<b>{number}</b>).",
+    },
+    "info_sent_without_reply": {
+        "da": "Tak. Din besked er sendt til task forcen som den information, de bad om (<b>{number}</b>). "
+        "Var det et nyt spørgsmål, så skriv det med spørgsmålstegn.",
+        "en": "Thank you. Your message was sent to the task force as the information they asked for (<b>{number}</b>). "
+        "If it was a new question, write it with a question mark.",
     },
     "info_not_waiting": {
         "da": "Rekvisition <b>{number}</b> venter ikke på information fra dig lige nu.",
@@ -128,6 +149,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "Jeg svarer kun i en privat chat. Skriv direkte til mig.",
         "en": "I only answer in a private chat. Write to me directly.",
     },
+    # The command menu (setMyCommands).
+    "command_help": {"da": "Hvad jeg kan, og hvordan du spørger", "en": "What I can do and how to ask"},
+    "command_status": {"da": "Dine åbne rekvisitioner", "en": "Your open requisitions"},
+    "command_requisition": {"da": "Send et spørgsmål direkte til task forcen", "en": "Send a question straight to the task force"},
+    "command_language": {"da": "Vælg sprog: /sprog da eller /sprog en", "en": "Choose the language: /sprog da or /sprog en"},
     # Language and help.
     "language_set": {"da": "Jeg svarer nu på dansk.", "en": "I will now answer in English."},
     "language_usage": {"da": "Brug <code>/sprog da</code> eller <code>/sprog en</code>.", "en": "Use <code>/sprog da</code> or <code>/sprog en</code>."},

@@ -2,7 +2,14 @@
 
 It serves `POST /bot<TOKEN>/<method>` for the methods the bot uses (getMe, getUpdates with long polling,
 sendMessage, sendChatAction, answerCallbackQuery, editMessageReplyMarkup, deleteMessage, setWebhook,
-deleteWebhook, …), records every call, and hands out the updates a test pushes. Standard library only.
+deleteWebhook, setMyCommands …), records every call, and hands out the updates a test pushes. Standard
+library only.
+
+`fail(method, *faults)` makes the next calls of a method fail the way Telegram does, one fault per call:
+`Fault.too_many(3)` (429 with `retry_after`), `Fault.status(500)` / `(502)`, `Fault.hang(seconds)` (no
+answer within the client's timeout; the message is not taken), `Fault.bad_entities()` (400 "can't parse
+entities"). A failed call is recorded in `failures`, not in `calls`, which hold only what Telegram took.
+`on_call` runs (in the server's thread) for every call Telegram took, before the reply goes out.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -38,13 +46,42 @@ class _QuietServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+@dataclass(frozen=True)
+class Fault:
+    """How one Bot API call fails."""
+
+    status_code: int
+    description: str
+    retry_after: int | None = None
+    hang_seconds: float = 0.0
+
+    @classmethod
+    def too_many(cls, retry_after: int) -> Fault:
+        return cls(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+
+    @classmethod
+    def status(cls, code: int) -> Fault:
+        return cls(code, {500: "Internal Server Error", 502: "Bad Gateway"}.get(code, "Error"))
+
+    @classmethod
+    def hang(cls, seconds: float) -> Fault:
+        return cls(504, "Gateway Timeout", hang_seconds=seconds)
+
+    @classmethod
+    def bad_entities(cls) -> Fault:
+        return cls(400, "Bad Request: can't parse entities: Unsupported start tag \"blockquote\" at byte offset 0")
+
+
 class BotApiStandIn:
     """The Bot API for one token: `push` updates, then `wait_for` the calls the bot makes in response."""
 
     def __init__(self, token: str) -> None:
         self.token = token
         self.calls: list[Call] = []
+        self.failures: list[tuple[Call, Fault]] = []
+        self.on_call: Callable[[Call], None] | None = None
         self.webhook: dict[str, Any] | None = None
+        self._faults: dict[str, list[Fault]] = {}
         self._updates: list[dict[str, Any]] = []
         self._changed = threading.Condition()
         self._message_ids = itertools.count(7000)
@@ -74,6 +111,17 @@ class BotApiStandIn:
             self._updates.append(update)
             self._changed.notify_all()
 
+    def fail(self, method: str, *faults: Fault) -> None:
+        """The next calls of `method` fail, one fault each, in order; later calls succeed again."""
+        with self._changed:
+            self._faults.setdefault(method, []).extend(faults)
+
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
+        """The visible text of every message Telegram took (to `chat_id`), in order."""
+        with self._changed:
+            return [c.result["text"] for c in self.calls if c.method == "sendMessage"
+                    and (chat_id is None or c.params.get("chat_id") == chat_id)]
+
     def mark(self) -> int:
         """A position in the call log: `wait_for(after=mark)` only looks at calls made since."""
         with self._changed:
@@ -100,13 +148,26 @@ class BotApiStandIn:
 
     # Serving the Bot API.
 
+    def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        with self._changed:
+            faults = self._faults.get(method)
+            if not faults:
+                return None
+            fault = faults.pop(0)
+            self.failures.append((Call(method, params, None), fault))
+            self._changed.notify_all()
+            return fault
+
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getUpdates":
             return self._get_updates(params)
         with self._changed:
             result = self._result(method, params)
-            self.calls.append(Call(method, params, result))
+            call = Call(method, params, result)
+            self.calls.append(call)
             self._changed.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
         return result
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,7 +212,20 @@ class BotApiStandIn:
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 params = _parameters(body, self.headers.get("Content-Type", ""))
-                self._reply(200, {"ok": True, "result": standin._answer(self.path[len(prefix):], params)})
+                method = self.path[len(prefix):]
+                fault = standin._fault(method, params)
+                if fault is None:
+                    self._reply(200, {"ok": True, "result": standin._answer(method, params)})
+                    return
+                if fault.hang_seconds:
+                    time.sleep(fault.hang_seconds)
+                error: dict[str, Any] = {"ok": False, "error_code": fault.status_code, "description": fault.description}
+                if fault.retry_after is not None:
+                    error["parameters"] = {"retry_after": fault.retry_after}
+                try:
+                    self._reply(fault.status_code, error)
+                except ConnectionError:  # the client gave up waiting, as it should
+                    pass
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()

@@ -10,6 +10,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from bot.accounts import AccountService
+from bot.actors import Caseworker
 from bot.answer import AnswerEngine
 from bot.db import Database
 from bot.requisitions import RequisitionService
@@ -31,3 +32,25 @@ def open_services(settings: Settings, engine: AnswerEngine) -> Services:
     accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # argon2id, cheap for tests
     requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine)
     return Services(settings, engine, requisitions, accounts, database)
+
+
+def outbox_left(services: Services) -> int:
+    """Outbox messages not yet delivered."""
+    from sqlalchemy import func, select
+
+    from bot.models import OutboxRow
+
+    with services.database.session() as session:
+        return session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))) or 0
+
+
+def answer_from_the_task_force(services: Services, caseworker: Caseworker, text: str, question: str = UNANSWERABLE) -> str:
+    """A requisition from the caseworker, answered by an adviser with `text`; returns its number."""
+    from bot.actors import SYSTEM
+
+    adviser = services.accounts.create_user(SYSTEM, "raadgiver-svar", "lang-og-sikker-kode-til-test-42", "adviser")
+    requisition = services.requisitions.create(caseworker, question, None).requisition
+    services.requisitions.assign(SYSTEM, requisition.id, adviser.id)
+    services.requisitions.start(adviser, requisition.id)
+    services.requisitions.answer(adviser, requisition.id, text, [])
+    return requisition.number

@@ -203,7 +203,7 @@ def _send_through_every_door(api: BotApiStandIn, services, web: str) -> None:  #
     api.push(anna.press(dict(offer.buttons())["Send til task forcen"], on=offer))
     api.wait_for("sendMessage", lambda c: "kontekst" in c.text, after=mark, timeout=STEP_SECONDS)
     mark = api.mark()
-    api.push(anna.text(MESSAGES[0]))
+    api.push(anna.text(MESSAGES[2]))  # a context has no question mark: one would make it a new question
     api.wait_for("sendMessage", lambda c: "R-" in c.text, after=mark, timeout=STEP_SECONDS)
 
     # The web chat: ask and route each message, signed in as a web caseworker.

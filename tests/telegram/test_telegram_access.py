@@ -7,7 +7,7 @@ from telegram.ext import Application
 from bot.actors import SYSTEM
 from bot.services import Services
 from bot.telegram.access import REFUSALS
-from telegram_fakes import Person, RecordingRequest, deliver
+from telegram_fakes import BOT_USER, Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE
 
 
@@ -88,9 +88,15 @@ async def test_in_a_group_the_bot_says_it_works_in_private_chat_and_does_nothing
     application: Application, transport: RecordingRequest, services: Services, caseworker
 ) -> None:
     in_group = Person(user_id=4242, chat_type="group", chat_id=-100555)
+    added = {"update_id": 9001, "my_chat_member": {
+        "chat": in_group.chat, "from": in_group.user, "date": 0,
+        "old_chat_member": {"status": "left", "user": BOT_USER},
+        "new_chat_member": {"status": "member", "user": BOT_USER}}}
 
-    await deliver(application, in_group.text(f"/rekvirer {ANSWERABLE}"))
+    await deliver(application, added)
+    for text in (f"/rekvirer {ANSWERABLE}", ANSWERABLE, "Hej alle"):
+        await deliver(application, in_group.text(text))
 
-    assert [call.method for call in transport.calls] == ["sendMessage"]
+    assert [call.method for call in transport.calls] == ["sendMessage"]  # once, when added; never to a message
     assert "privat chat" in transport.last_message().text and "private chat" in transport.last_message().text
     assert services.requisitions.list(caseworker).total == 0

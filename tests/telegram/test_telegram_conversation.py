@@ -53,8 +53,8 @@ async def test_an_unanswerable_question_says_so_shows_the_closest_passages_and_o
 ) -> None:
     reply = await ask(application, anna, transport, UNANSWERABLE)
 
-    assert "Dokumenterne giver ikke et sikkert svar" in reply.text
-    assert "De nærmeste afsnit" in reply.text and "<blockquote expandable>" in reply.text
+    assert reply.text.startswith("<b>Det står ikke i dokumenterne.</b> Vil du sende spørgsmålet til task forcen?")
+    assert "Det nærmeste, jeg fandt" in reply.text and reply.text.count("<blockquote expandable>") == 1
     assert "Send til task forcen" in [label for label, _ in reply.buttons()]
     # Routed or not, the question counts on the coordinator's gap map, with the passages it came closest to.
     [gap] = services.requisitions.gap_signals(SYSTEM)
@@ -224,7 +224,7 @@ async def test_sprog_en_switches_the_bots_own_words_to_english(
 
     reply = await ask(application, anna, transport, ANSWERABLE)
 
-    assert reply.text.startswith("According to the ")
+    assert reply.text.startswith("According to ")
     assert "Send to the task force" in dict(reply.buttons())
 
 
@@ -308,21 +308,21 @@ async def test_an_edited_message_is_not_answered_again(
 async def test_a_very_long_message_is_explained_not_answered(
     application: Application, anna: Person, transport: RecordingRequest, services: Services
 ) -> None:
-    await deliver(application, anna.text("Hvad " * 1000))
+    await deliver(application, anna.text("Hvad " * 500))
 
     assert "for lang" in transport.last_message().text
-    assert not transport.named("sendChatAction")
+    assert not any(m.buttons() for m in transport.messages())  # not answered
 
 
 async def test_a_flood_gets_one_polite_warning_and_then_silence(
     application: Application, anna: Person, transport: RecordingRequest, settings
 ) -> None:
     for _ in range(settings.telegram_rate_limit):
-        await deliver(application, anna.text("/hjaelp"))
+        await deliver(application, anna.text("Hej"))
     transport.clear()
 
     for _ in range(5):
-        await deliver(application, anna.text("/hjaelp"))
+        await deliver(application, anna.text("Hej"))
 
     assert len(transport.messages()) == 1
     assert "hurtigere" in transport.last_message().text and "faster" in transport.last_message().text

@@ -60,14 +60,23 @@ def visible(chunks: tuple[str, ...]) -> str:
 def test_an_answer_quotes_the_passage_and_names_title_date_and_section() -> None:
     (chunk,) = render_answer(answer(), "da")
 
-    assert chunk.startswith("Ifølge høringsbrev «Høring om task force» (17. november 2006), afsnit «Indstilling»:")
+    assert chunk.startswith("Ifølge Høring om task force (17. november 2006), afsnit «Indstilling»:")
     assert "<blockquote>Task forcen består af fire rådgivere og en koordinator.</blockquote>" in chunk
+
+
+def test_a_citation_is_short_title_date_and_last_section() -> None:
+    long = citation(title="Høring vedrørende Beskæftigelses- og Integrationsudvalgets forslag om etablering af en task "
+                    "force på integrationsområdet", section="Høring … › Baggrund › Task forcens formål og opgaver")
+    (chunk,) = render_answer(answer(citations=[long]), "da")
+
+    assert chunk.startswith("Ifølge Høring vedrørende Beskæftigelses- og Integrationsudvalgets… (17. november 2006), "
+                            "afsnit «Task forcens formål og opgaver»:")
 
 
 def test_an_answer_in_english_uses_english_phrasing_and_dates() -> None:
     (chunk,) = render_answer(answer(language="en"), "en")
 
-    assert chunk.startswith("According to the hearing letter «Høring om task force» (17 November 2006)")
+    assert chunk.startswith("According to Høring om task force (17 November 2006)")
 
 
 def test_text_from_the_documents_is_escaped() -> None:
@@ -88,16 +97,26 @@ def test_a_routed_answer_says_the_documents_do_not_answer_shows_the_closest_and_
 
     (chunk,) = render_answer(answer("route", passages), "da")
 
-    assert chunk.startswith("<b>Dokumenterne giver ikke et sikkert svar på dette.</b>")
-    assert chunk.count("<blockquote expandable>") == 3
-    assert chunk.rstrip().endswith("med knappen herunder.")
-    assert [c.chunk_id for c in shown_citations(answer("route", passages))] == ["c0", "c1", "c2"]
+    # The decision first, then one passage, collapsed: not a page of loosely related text.
+    assert chunk.startswith("<b>Det står ikke i dokumenterne.</b> Vil du sende spørgsmålet til task forcen?")
+    assert chunk.count("<blockquote expandable>") == 1 and "Afsnit 0." in chunk and "Afsnit 1." not in chunk
+    assert [c.chunk_id for c in shown_citations(answer("route", passages))] == ["c0"]
+
+
+def test_an_answered_question_shows_at_most_one_more_passage_collapsed_from_another_place() -> None:
+    same_place = [citation(f"Afsnit {n}.", chunk_id=f"c{n}") for n in range(3)]
+    elsewhere = [citation(f"Andetsteds {n}.", chunk_id=f"e{n}", section=f"Bilag {n}") for n in range(3)]
+
+    (chunk,) = render_answer(answer("answered", same_place + elsewhere), "da")
+
+    assert chunk.count("<blockquote>") == 1 and chunk.count("<blockquote expandable>") == 1
+    assert "Afsnit 1." not in chunk and "Andetsteds 0." in chunk and "Andetsteds 1." not in chunk
 
 
 def test_a_routed_answer_without_any_passage_still_offers_routing() -> None:
     (chunk,) = render_answer(answer("route", []), "en")
 
-    assert "do not answer" in chunk and "send the question to the integration task force" in chunk
+    assert chunk == "<b>The documents do not answer this.</b> Send the question to the task force? Use the button below."
 
 
 def test_a_redacted_question_is_shown_as_used_with_the_reason() -> None:

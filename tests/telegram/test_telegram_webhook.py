@@ -98,7 +98,7 @@ def test_set_webhook_registers_the_url_with_the_secret(api: BotApiStandIn, setti
     call = api.wait_for("setWebhook", timeout=10)
     assert call.params["url"] == "http://127.0.0.1:8000/telegram/webhook"
     assert call.params["secret_token"] == WEBHOOK_SECRET
-    assert set(call.params["allowed_updates"]) == {"message", "edited_message", "callback_query"}
+    assert set(call.params["allowed_updates"]) == {"message", "edited_message", "callback_query", "my_chat_member"}
 
 
 def test_set_webhook_refuses_plain_http_and_a_missing_secret(settings: Settings, capsys: pytest.CaptureFixture) -> None:
