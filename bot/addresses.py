@@ -77,7 +77,7 @@ _FLOOR = re.compile(
 )
 _SIDE_ONLY = re.compile(rf",?{_SPACE}*{_SIDE}", re.IGNORECASE)
 # Postcode and town: ", 2200 København N", " DK-2500 Valby", ", 1620 Kbh. V".
-_TOWN = rf"(?:(?i:kbh)\.?|[A-ZÆØÅ][\w-]*|(?i:københavn|frederiksberg|valby|vanløse|brønshøj|hellerup|kastrup))"
+_TOWN = r"(?:(?i:kbh)\.?|[A-ZÆØÅ][\w-]*|(?i:københavn|frederiksberg|valby|vanløse|brønshøj|hellerup|kastrup))"
 _POSTCODE = re.compile(
     rf""",?{_SPACE}*(?:DK{_SPACE}?-?{_SPACE}?)?\d{{4}}(?!\d)
         (?:{_SPACE}+{_TOWN}(?:{_SPACE}+(?:NV|SV|NØ|SØ|[NSØVKC])\b)?)?""",

@@ -97,7 +97,8 @@ def _service_commands() -> Iterable[Callable[[Any], None]]:
     from bot import requisitions_cli
     from bot.telegram import cli as telegram_cli
     from bot.web import cli as web_cli
-    from eval import bench_cli, cli as eval_cli
+    from eval import bench_cli
+    from eval import cli as eval_cli
 
     return (eval_cli.register, bench_cli.register, requisitions_cli.register, web_cli.register, telegram_cli.register)
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.errors import InvalidInput, InvalidQuestion
 
-
 CONTRACT_KEYS = ("question", "language", "status", "answer", "confidence", "citations")
 
 

@@ -19,8 +19,8 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.accounts import AccountService
-    from bot.audit import Anchor
     from bot.answer import AnswerEngine
+    from bot.audit import Anchor
     from bot.db import Database
     from bot.requisitions import RequisitionService
     from index.embedder import Embedder

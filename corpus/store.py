@@ -11,8 +11,8 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from corpus.errors import DocumentError
 from corpus.document import DocumentMetadata
+from corpus.errors import DocumentError
 from corpus.loaders import SUPPORTED_SUFFIXES, read_text
 from corpus.pipeline import IngestedDocument, Ingestor, safe_doc_id
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from eval.bench_report import Table, cell
@@ -127,7 +127,7 @@ def page(ctx: Any, tables: list[Table], *, command: str, seconds: float, smoke: 
         "that the benchmark runs. Every figure below comes from one run on one machine, so ratios inside a table are "
         "comparable even where absolute times drift (this machine's two cores are shared with other work).",
         "",
-        f"Run: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; {m.cpu}, {m.cores} cores / {m.threads} threads, "
+        f"Run: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; {m.cpu}, {m.cores} cores / {m.threads} threads, "
         f"{m.memory_gib:.0f} GiB; Python {m.python}, torch {m.torch}." + (" **Smoke sizes: not the figures to quote.**" if smoke else ""),
         "",
         "## Targets (issue 7)",

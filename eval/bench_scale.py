@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from bot.settings import Settings
-from corpus.document import Chunk
 from eval.bench_report import Table, disk_mib, peak_rss_mib, percentiles, rss_mib
 from index.embedder import Embedder
 

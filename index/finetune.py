@@ -91,7 +91,11 @@ def train_adapter(base: Path, examples: Sequence[Example], out: Path, options: T
     import torch
     from datasets import Dataset
     from peft import LoraConfig, get_peft_model
-    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
     from sentence_transformers.losses import MultipleNegativesRankingLoss
     from sentence_transformers.training_args import BatchSamplers, MultiDatasetBatchSamplers
     from transformers import set_seed

@@ -33,7 +33,7 @@ class Analyzer:
         """Character spans of the words in `text` that are not stop words (what a question is about)."""
         return [m.span() for m in _TOKEN.finditer(text) if m.group().lower() not in self._stopwords]
 
-    @lru_cache(maxsize=65536)
+    @lru_cache(maxsize=65536)  # noqa: B019 (one analyzer per index, alive as long as the process)
     def term(self, token: str) -> str:
         return token if token[0].isdigit() else self._stem(token)
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexMismatch, IndexMissing
 from corpus.document import Chunk
 from corpus.sentences import sentence_spans
 from index.dense import DenseIndex, choose_kind
 from index.embedder import Embedder
+from index.errors import IndexMismatch, IndexMissing
 from index.fusion import FusionMethod, fuse
 from index.lexical import Analyzer, LexicalIndex
 

@@ -25,7 +25,15 @@ from bot.actors import Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.answer_types import Answer
 from bot.db import Database
 from bot.errors import ConfigurationError, InvalidInput, InvalidQuestion, NotFound, PermissionDenied, StaleVersion
-from bot.models import AuditHeadRow, BestPracticeRow, CaseworkerRow, FeedbackRow, OutboxRow, RequisitionRow, StaffUserRow
+from bot.models import (
+    AuditHeadRow,
+    BestPracticeRow,
+    CaseworkerRow,
+    FeedbackRow,
+    OutboxRow,
+    RequisitionRow,
+    StaffUserRow,
+)
 from bot.redaction import redact
 from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow

@@ -11,7 +11,6 @@ from collections import deque
 from collections.abc import Callable
 from enum import Enum
 
-
 TAP_FACTOR = 5  # taps and commands allowed per window, relative to the answer limit
 TAP_MINIMUM = 40
 

@@ -9,7 +9,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from bot.requisitions.views import Candidate, CitedSource
 
-
 NO_NUL = r"^[^\x00]*$"  # in the spec too, so API clients (and schemathesis) know NUL is refused
 
 

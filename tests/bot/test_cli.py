@@ -146,7 +146,7 @@ def test_interactive_session_refuses_a_non_utf8_line_and_goes_on(counted_loads: 
                                                                  monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
     import io
 
-    typed = "Hvad er bydelsm\xf8dre?\n".encode("latin-1") + "Hvad er bydelsmødre?\n\n".encode("utf-8")
+    typed = "Hvad er bydelsm\xf8dre?\n".encode("latin-1") + "Hvad er bydelsmødre?\n\n".encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(typed), encoding="utf-8"))
     assert main(["ask", "--json"]) == 0
     captured = capsys.readouterr()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import pytest
+
 from sqlalchemy import text
 
 from bot.actors import SYSTEM

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from telegram.ext import Application
+from telegram_fakes import Person, RecordingRequest
+from telegram_setup import CALIBRATION, TOKEN, WEBHOOK_SECRET, open_services
 
 from bot.actors import SYSTEM, Caseworker
 from bot.answer import AnswerEngine
@@ -19,8 +21,6 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from index.embedder import HashingEmbedder
-from telegram_fakes import Person, RecordingRequest
-from telegram_setup import CALIBRATION, TOKEN, WEBHOOK_SECRET, open_services
 
 
 @pytest.fixture(scope="session")

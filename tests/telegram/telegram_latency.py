@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from botapi_standin import BotApiStandIn  # noqa: E402
 from pydantic import SecretStr  # noqa: E402 - after the path of the test helpers
+from telegram_fakes import Call, Person  # noqa: E402
+from telegram_setup import TOKEN, open_services  # noqa: E402
 
 from bot.actors import SYSTEM  # noqa: E402
 from bot.answer import AnswerEngine  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
-from botapi_standin import BotApiStandIn  # noqa: E402
-from telegram_fakes import Call, Person  # noqa: E402
-from telegram_setup import TOKEN, open_services  # noqa: E402
 
 ROUNDS = 5
 CASEWORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 4  # `… telegram_latency.py 1`: one at a time, for comparison

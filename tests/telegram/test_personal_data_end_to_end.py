@@ -22,16 +22,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from botapi_standin import BotApiStandIn
 from sqlalchemy import MetaData, create_engine, select
 from sqlalchemy.engine import make_url
+from telegram_fakes import Person
+from telegram_setup import CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
 from bot.actors import SYSTEM
 from bot.answer import AnswerEngine
 from bot.settings import Settings
-from botapi_standin import BotApiStandIn
 from index.embedder import HashingEmbedder
-from telegram_fakes import Person
-from telegram_setup import CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
 STARTUP_SECONDS = 120.0
 STEP_SECONDS = 30.0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from telegram.ext import Application
+from telegram_fakes import BOT_USER, Person, RecordingRequest, deliver
+from telegram_setup import ANSWERABLE
 
 from bot.actors import SYSTEM
 from bot.services import Services
 from bot.telegram.access import REFUSALS
-from telegram_fakes import BOT_USER, Person, RecordingRequest, deliver
-from telegram_setup import ANSWERABLE
 
 
 async def test_start_with_an_invite_code_registers_the_user_with_the_invites_department(

@@ -10,8 +10,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from botapi_standin import BotApiStandIn, Fault
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
+from telegram_fakes import Person, deliver
+from telegram_setup import ANSWERABLE, TOKEN, answer_from_the_task_force, open_services, outbox_left
 
 from bot.actors import SYSTEM, Caseworker
 from bot.answer import AnswerEngine
@@ -20,9 +23,6 @@ from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.delivery import deliver_once
 from bot.telegram.sending import TRANSIENT_TRIES
-from botapi_standin import BotApiStandIn, Fault
-from telegram_fakes import Person, deliver
-from telegram_setup import ANSWERABLE, TOKEN, answer_from_the_task_force, open_services, outbox_left
 
 TIMEOUT_SECONDS = 1.0  # the bot's read timeout here, so a hang costs a second, not ten
 FAILED = ("Noget gik galt", "Something went wrong")

@@ -9,8 +9,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from botapi_standin import BotApiStandIn
 from telegram import Update
 from telegram.ext import Application
+from telegram_fakes import Person
+from telegram_setup import ANSWERABLE, TOKEN, UNANSWERABLE, open_services
 
 from bot.actors import SYSTEM
 from bot.answer import AnswerEngine
@@ -18,9 +21,6 @@ from bot.answer_types import Answer
 from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
-from botapi_standin import BotApiStandIn
-from telegram_fakes import Person
-from telegram_setup import ANSWERABLE, TOKEN, UNANSWERABLE, open_services
 
 ENGINE_SECONDS = 0.6  # each question keeps the (slowed) engine busy this long
 

@@ -6,6 +6,8 @@ import logging
 
 import pytest
 from telegram.ext import Application
+from telegram_fakes import Person, RecordingRequest, deliver
+from telegram_setup import ANSWERABLE, UNANSWERABLE, open_services
 
 from bot.actors import SYSTEM, Caseworker
 from bot.answer import AnswerEngine
@@ -13,8 +15,6 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.memory import RECENT_ANSWERS, PendingAnswer
-from telegram_fakes import Person, RecordingRequest, deliver
-from telegram_setup import ANSWERABLE, UNANSWERABLE, open_services
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from telegram.ext import Application
+from telegram_fakes import Person, RecordingRequest, deliver
 
 from bot.actors import SYSTEM, Caseworker, StaffUser
 from bot.requisitions import CitedSource, RequisitionView
 from bot.services import Services
 from bot.telegram.delivery import deliver_once
-from telegram_fakes import Person, RecordingRequest, deliver
 
 PASSWORD = "lang-og-sikker-kode-til-test-42"
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from botapi_standin import BotApiStandIn
+from telegram_fakes import Person
+from telegram_setup import ANSWERABLE, CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
 from bot.actors import SYSTEM
 from bot.answer import AnswerEngine
 from bot.requisitions import CitedSource
 from bot.settings import Settings
-from botapi_standin import BotApiStandIn
-from telegram_fakes import Person
-from telegram_setup import ANSWERABLE, CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
 STARTUP_SECONDS = 120.0  # loading the engine in a fresh interpreter, on a busy 2-core machine
 STEP_SECONDS = 30.0

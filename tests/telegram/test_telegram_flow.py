@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from telegram.ext import Application
+from telegram_fakes import Call, Person, RecordingRequest, deliver
+from telegram_setup import ANSWERABLE, UNANSWERABLE, answer_from_the_task_force
 
 from bot.actors import SYSTEM, Caseworker
 from bot.services import Services
 from bot.settings import Settings
-from telegram_fakes import Call, Person, RecordingRequest, deliver
-from telegram_setup import ANSWERABLE, UNANSWERABLE, answer_from_the_task_force
 
 PASSWORD = "lang-og-sikker-kode-til-test-42"
 

@@ -19,7 +19,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from botapi_standin import BotApiStandIn, Call
 from sqlalchemy.orm import Session
+from telegram_setup import TOKEN
 
 from bot.accounts import AccountService
 from bot.actors import SYSTEM
@@ -28,8 +30,6 @@ from bot.requisitions.outbox import enqueue
 from bot.settings import Settings
 from bot.telegram.rendering import render_notification
 from bot.telegram.sending import SendLog
-from botapi_standin import BotApiStandIn, Call
-from telegram_setup import TOKEN
 
 NOTIFICATIONS = 100
 CASEWORKERS = 5

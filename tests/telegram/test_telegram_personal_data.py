@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from telegram.ext import Application
+from telegram_fakes import Person, RecordingRequest, deliver
+from telegram_setup import UNANSWERABLE
 
 from bot.actors import SYSTEM, Caseworker
 from bot.redaction import KINDS
@@ -13,8 +15,6 @@ from bot.redaction_notice import kind_phrase
 from bot.services import Services
 from bot.telegram.delivery import deliver_once
 from eval.redaction_bench import SAMPLE_BY_KIND
-from telegram_fakes import Person, RecordingRequest, deliver
-from telegram_setup import UNANSWERABLE
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 FAILED = ("Noget gik galt", "Something went wrong")

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from bot.answer_types import Answer, Citation
+from bot.requisitions.views import RequisitionView
 from bot.telegram.rendering import (
     MESSAGE_LIMIT,
     Block,
@@ -25,7 +26,6 @@ from bot.telegram.rendering import (
     shown_citations,
     telegram_length,
 )
-from bot.requisitions.views import RequisitionView
 
 TAG = re.compile(r"<(/?)([a-z-]+)[^>]*>")
 

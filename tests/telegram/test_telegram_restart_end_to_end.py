@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from botapi_standin import BotApiStandIn, Fault
+from telegram_fakes import Person
+from telegram_setup import ANSWERABLE, CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
 from bot.actors import SYSTEM
 from bot.answer import AnswerEngine
 from bot.settings import Settings
-from botapi_standin import BotApiStandIn, Fault
-from telegram_fakes import Person
-from telegram_setup import ANSWERABLE, CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
 STARTUP_SECONDS = 120.0
 STEP_SECONDS = 30.0

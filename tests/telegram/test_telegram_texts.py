@@ -9,6 +9,8 @@ import string
 
 import pytest
 from telegram.ext import Application
+from telegram_fakes import Person, RecordingRequest, deliver
+from telegram_setup import ANSWERABLE, answer_from_the_task_force
 
 from bot.actors import Caseworker
 from bot.answer_types import Answer, Citation
@@ -25,8 +27,6 @@ from bot.telegram.rendering import (
     render_status,
 )
 from bot.telegram.texts import STATUS_NAMES, TEXTS, text
-from telegram_fakes import Person, RecordingRequest, deliver
-from telegram_setup import ANSWERABLE, answer_from_the_task_force
 
 SAME_IN_BOTH = {"button_up", "button_down"}  # emoji
 DANISH = re.compile(r"[æøåÆØÅ]|\b(og|af|til|fra|Svar|Dit|Kilder|Kilden|spørgsmål|rekvisition|afsnit|ikke)\b")

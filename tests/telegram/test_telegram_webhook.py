@@ -7,8 +7,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from botapi_standin import BotApiStandIn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from telegram_fakes import Person
+from telegram_setup import ANSWERABLE, TOKEN, WEBHOOK_SECRET
 
 from bot.actors import SYSTEM
 from bot.cli import main as vejviser
@@ -16,9 +19,6 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import run_polling, set_webhook, start_bot, stop_bot, webhook_url
 from bot.web.app import create_app
-from botapi_standin import BotApiStandIn
-from telegram_fakes import Person
-from telegram_setup import ANSWERABLE, TOKEN, WEBHOOK_SECRET
 
 SECRET_KEY = "test-secret-key-for-the-webhook-tests-0123456789"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

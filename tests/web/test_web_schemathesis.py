@@ -12,10 +12,10 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from bot.actors import SYSTEM

@@ -36,9 +36,9 @@ def test_telegram_polling_with_several_workers_is_refused(engine_dir):
 
 
 def test_workers_get_the_parents_settings_with_secrets(engine_dir):
-    from bot.settings import Settings
-
     import json
+
+    from bot.settings import Settings
 
     settings = web_settings(engine_dir, port=1234)
     again = Settings(**json.loads(settings_json(settings)))

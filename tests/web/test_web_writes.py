@@ -13,7 +13,14 @@ from fastapi.testclient import TestClient
 from bot.actors import SYSTEM
 from bot.web.app import create_app
 from tests.web.conftest import (
-    ANSWERABLE, COORDINATOR_PASSWORD, caseworker_client, csrf_from, open_services, post_form, sign_in, web_settings,
+    ANSWERABLE,
+    COORDINATOR_PASSWORD,
+    caseworker_client,
+    csrf_from,
+    open_services,
+    post_form,
+    sign_in,
+    web_settings,
 )
 
 
