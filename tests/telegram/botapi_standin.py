@@ -210,7 +210,11 @@ class BotApiStandIn:
                 if not self.path.startswith(prefix):
                     self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:  # the client died mid-request: a real server never sees this call
+                    self.close_connection = True
+                    return
                 params = _parameters(body, self.headers.get("Content-Type", ""))
                 method = self.path[len(prefix):]
                 fault = standin._fault(method, params)
