@@ -245,6 +245,10 @@ def _model_install(args: argparse.Namespace, settings: Settings) -> int:
 
     adapter = None if args.base or adapter_checksum(ADAPTER_DIR) is None else ADAPTER_DIR
     path = install_model(settings.resolved_model_path, force=args.force, adapter=adapter)
+    if settings.embedder == "sentence-transformers" and settings.serving_backend == "onnx":
+        from index.onnx import export_onnx
+
+        export_onnx(path, force=args.force)  # what answers questions: the same weights without torch
     print(f"model ready at {path}" + (" (adapted to the documents)" if adapter else " (base model, no adapter)"))
     return EXIT_OK
 

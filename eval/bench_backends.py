@@ -10,7 +10,6 @@ with the same tokenizer, mean pooling and normalisation.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import time
@@ -106,18 +105,20 @@ def token_counts(model_path: Path, texts: Sequence[str], kind: Kind) -> list[int
 
 
 def export_onnx(model_path: Path, cache_dir: Path) -> tuple[Path, Path, dict[str, float]]:
-    """fp32 and int8 ONNX files of the model folder, made once per weights checksum; returns paths and timings."""
+    """The installed fp32 graph (index/onnx.py, what serves questions) and an int8 copy, made once per weights
+    checksum; returns paths and timings."""
     import json
 
+    from index.onnx import export_onnx as export_installed
+
     manifest = json.loads((model_path / "vejviser-model.json").read_text(encoding="utf-8"))
-    folder = cache_dir / str(manifest.get("weights_sha256", "unknown"))[:16]
-    fp32, int8 = folder / "model.onnx", folder / "model.int8.onnx"
     timings: dict[str, float] = {}
+    started = time.perf_counter()
+    fp32 = export_installed(model_path)
+    timings["export"] = time.perf_counter() - started
+    folder = cache_dir / str(manifest.get("weights_sha256", "unknown"))[:16]
+    int8 = folder / "model.int8.onnx"
     folder.mkdir(parents=True, exist_ok=True)
-    if not fp32.is_file():
-        started = time.perf_counter()
-        _export(model_path, fp32)
-        timings["export"] = time.perf_counter() - started
     if not int8.is_file():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -127,85 +128,6 @@ def export_onnx(model_path: Path, cache_dir: Path) -> tuple[Path, Path, dict[str
         os.replace(partial, int8)
         timings["quantise"] = time.perf_counter() - started
     return fp32, int8, timings
-
-
-def _export(model_path: Path, target: Path) -> None:
-    import warnings
-
-    import torch
-    from transformers import AutoModel
-
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    model = AutoModel.from_pretrained(str(model_path), local_files_only=True).eval()
-
-    class MeanPooled(torch.nn.Module):
-        def __init__(self, bert: Any) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-
-    ids = torch.ones(2, 16, dtype=torch.long)
-    partial = target.with_suffix(".partial.onnx")
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            MeanPooled(model), (ids, torch.ones_like(ids)), str(partial), input_names=["input_ids", "attention_mask"],
-            output_names=["embedding"], opset_version=17, dynamo=False,
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                          "embedding": {0: "batch"}},
-        )
-    os.replace(partial, target)
-
-
-class OnnxEmbedder:
-    """The exported graph in onnxruntime, behind the Embedder protocol (benchmark only; not wired into Settings)."""
-
-    dimensions = 384
-
-    def __init__(self, onnx_path: Path, model_path: Path, *, label: str, model_id: str, batch_size: int = 32,
-                 threads: int | None = None) -> None:
-        self.onnx_path, self.model_path, self.label = onnx_path, model_path, label
-        self.model_id = f"{model_id}+{label}"
-        self.batch_size = batch_size
-        self.threads = threads or os.cpu_count() or 1
-        self.checksum = hashlib.sha256(f"{onnx_path.stat().st_size}:{onnx_path.name}:{model_id}".encode()).hexdigest()
-        self._session: Any = None
-        self._tokenizer: Any = None
-
-    def load(self) -> OnnxEmbedder:
-        if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
-            self._tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-            self._tokenizer.enable_truncation(512)
-        return self
-
-    def embed(self, texts: Sequence[str], *, kind: Kind) -> np.ndarray:
-        self.load()
-        texts = [PROMPTS[kind] + t for t in texts]
-        out = np.zeros((len(texts), self.dimensions), np.float32)
-        order = np.argsort([len(t) for t in texts], kind="stable")  # like sentence-transformers: less padding
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start:start + self.batch_size]
-            encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
-            width = max(len(e.ids) for e in encoded)
-            ids = np.zeros((len(rows), width), np.int64)
-            mask = np.zeros((len(rows), width), np.int64)
-            for r, e in enumerate(encoded):
-                ids[r, :len(e.ids)] = e.ids
-                mask[r, :len(e.ids)] = 1
-            out[rows] = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1.0, norms)
 
 
 def sentence_transformers_onnx_refusal(model_path: Path) -> str | None:

@@ -23,6 +23,8 @@ class IndexSettings(Protocol):
     @property
     def torch_threads(self) -> int: ...
     @property
+    def serving_backend(self) -> Literal["onnx", "sentence-transformers"]: ...
+    @property
     def resolved_model_path(self) -> Path: ...
     @property
     def index_kind(self) -> Literal["auto", "flat", "hnsw"]: ...
@@ -50,6 +52,20 @@ def load_embedder(settings: IndexSettings) -> tuple[Embedder, str]:
     model = SentenceTransformerEmbedder(settings.resolved_model_path)
     model.load()
     return model, model.checksum
+
+
+def load_query_embedder(settings: IndexSettings) -> tuple[Embedder, str]:
+    """The embedder that answers questions: the ONNX graph of the installed model when configured and exported
+    (no torch import), else the same as for building; the checksum is the model folder's either way."""
+    if settings.embedder == "sentence-transformers" and settings.serving_backend == "onnx":
+        from index.onnx import OnnxEmbedder
+
+        if OnnxEmbedder.available(settings.resolved_model_path):
+            onnx = OnnxEmbedder(settings.resolved_model_path, threads=settings.torch_threads).load()
+            return onnx, onnx.checksum
+        log.warning("no current ONNX graph in %s: answering through sentence-transformers (slower start); "
+                    "run `vejviser model install` to export it", settings.resolved_model_path)
+    return load_embedder(settings)
 
 
 def build_index(settings: IndexSettings, embedder: Embedder, checksum: str, ingested: list[IngestedDocument],

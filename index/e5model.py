@@ -597,7 +597,8 @@ def _replaceable(target: Path) -> bool:
     if not target.is_dir():
         return False
     ours = {MANIFEST, *FOLDER_FILES, *(name.split("/")[0] for name in FOLDER_FILES)}
-    return all(str(p.relative_to(target)) in ours for p in target.rglob("*"))
+    return all(str(p.relative_to(target)) in ours or p.relative_to(target).parts[0] == "onnx"  # index/onnx.py's graph
+               for p in target.rglob("*"))
 
 
 def install_model(target: Path, *, force: bool = False, adapter: Path | None = None) -> Path:

@@ -80,13 +80,17 @@ def e5_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     from index.e5model import install_model
     from index.finetune import ADAPTER_DIR, adapter_checksum
+    from index.onnx import export_onnx
 
     adapter = ADAPTER_DIR if adapter_checksum(ADAPTER_DIR) else None
     configured = os.environ.get("VEJVISER_TEST_MODEL_DIR")
-    if configured:
-        install_model(Path(configured), adapter=adapter)
-        return Path(configured)
-    return _model_folder(tmp_path_factory, REPO_ROOT / "data" / "model", adapter, "multilingual-e5-small")
+    folder = Path(configured) if configured else None
+    if folder is not None:
+        install_model(folder, adapter=adapter)
+    else:
+        folder = _model_folder(tmp_path_factory, REPO_ROOT / "data" / "model", adapter, "multilingual-e5-small")
+    export_onnx(folder)  # as `vejviser model install` does: what answers questions (once per installed checksum)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +101,7 @@ def e5_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def st_base_embedder(e5_base_dir: Path):
-    """The base conversion through sentence-transformers (the converter's tests; users get `st_embedder`)."""
+    """The base conversion through sentence-transformers (the converter's tests; users get `onnx_embedder`)."""
     from index.e5model import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(e5_base_dir).load()
@@ -105,7 +109,7 @@ def st_base_embedder(e5_base_dir: Path):
 
 @pytest.fixture(scope="session")
 def st_embedder(e5_model_dir: Path):
-    """The converted model, loaded through sentence-transformers (the embedder users get)."""
+    """The converted model through sentence-transformers (what builds the index and trains; queries use `onnx_embedder`)."""
     import torch
 
     from index.e5model import SentenceTransformerEmbedder
@@ -114,6 +118,17 @@ def st_embedder(e5_model_dir: Path):
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder(e5_model_dir).load()
     report_timing("SentenceTransformer import + load", time.perf_counter() - started)
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(e5_model_dir: Path):
+    """The same model as its exported ONNX graph: what answers users' questions (Settings.serving_backend)."""
+    from index.onnx import OnnxEmbedder
+
+    started = time.perf_counter()
+    embedder = OnnxEmbedder(e5_model_dir, threads=min(2, os.cpu_count() or 1)).load()
+    report_timing("ONNX graph load", time.perf_counter() - started)
     return embedder
 
 
@@ -132,23 +147,23 @@ def real_settings(real_data_dir: Path, e5_model_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def real_engine(real_settings, st_embedder):
-    """The answer engine with the real model over the real corpus (index built on first load)."""
+def real_engine(real_settings, onnx_embedder):
+    """The answer engine users get: the real model (as served, the ONNX graph) over the real corpus."""
     from bot.answer import AnswerEngine
 
     started = time.perf_counter()
-    engine = AnswerEngine.load(real_settings, embedder=st_embedder)
+    engine = AnswerEngine.load(real_settings, embedder=onnx_embedder)
     report_timing("real engine: corpus load + index build", time.perf_counter() - started)
     return engine
 
 
 @pytest.fixture(scope="session")
-def make_real_engine(real_engine, real_settings, st_embedder):
+def make_real_engine(real_engine, real_settings, onnx_embedder):
     """Another engine over the same model and index with some settings changed (loading it costs a corpus read)."""
     from bot.answer import AnswerEngine
 
     def make(**overrides: object):
-        return AnswerEngine.load(real_settings.model_copy(update=overrides), embedder=st_embedder,
+        return AnswerEngine.load(real_settings.model_copy(update=overrides), embedder=onnx_embedder,
                                  build_if_missing=False)
 
     return make
