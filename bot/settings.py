@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, description="Failed logins per username or address before refusing.")
     login_window_minutes: int = 15
     invite_valid_days: int = 14
+    caseworker_key_valid_days: int | None = Field(default=None, ge=1, description=(
+        "Days a caseworker's web sign-in key (vk-...) works after it was issued; unset: until the caseworker is "
+        "deactivated. An expired key is refused like an unknown one; the caseworker registers again with a new invite."))
 
     # Telegram.
     telegram_token: SecretStr | None = None
