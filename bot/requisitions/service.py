@@ -204,6 +204,8 @@ class RequisitionService:
         (`replayed=True`) instead of creating another: a client retrying after a dropped connection."""
         if not isinstance(caseworker, Caseworker):
             raise PermissionDenied("Only a registered caseworker can send a requisition.")
+        if not caseworker.active:
+            raise PermissionDenied(f"Caseworker {caseworker.id} was deactivated by the coordinator and cannot send requisitions.")
         key = _idempotency_key(caseworker, idempotency_key)
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestion("The question is empty: write what you need to know.")

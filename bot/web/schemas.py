@@ -212,6 +212,42 @@ class StatsOut(BaseModel):
     by_month: dict[str, GroupOut]
 
 
+# ---------------------------------------------------------------------------- accounts (offboarding)
+
+
+class CaseworkerOut(BaseModel):
+    id: int
+    channel: Literal["telegram", "web"]
+    display_name: str
+    department: str
+    language: Literal["da", "en"]
+    created_at: datetime
+    active: bool
+
+
+class InviteOut(BaseModel):
+    id: int
+    department: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    status: Literal["open", "used", "expired", "revoked"]
+    used_by: int | None = Field(description="The caseworker who registered with it.")
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    created_by: str
+    created_at: datetime
+    revoked: bool
+
+
+class RevokedOut(BaseModel):
+    id: int
+    changed: bool = Field(description="False when it had already been done: nothing changed and nothing was audited.")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     documents: int
