@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ConfigurationError
+from bot.private_files import private_dir
 from bot.settings import Settings, is_placeholder
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -68,7 +69,7 @@ def _secret_key(settings: Settings) -> bytes:
 
 def _key_file(path: Path) -> bytes:
     """Read the kept key, or create it readable by its owner only; workers racing to create it agree."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
