@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import CHANNELS, ROLES, Actor, Caseworker, StaffUser, actor_label, is_privileged
+from bot.control_chars import strip_controls
 from bot.db import Database
 from bot.errors import DatabaseUnavailable, InvalidInput, NotFound, PermissionDenied
 from bot.models import ApiTokenRow, CaseworkerRow, InviteRow, LoginAttemptRow, StaffUserRow, WebSessionRow
@@ -384,7 +385,7 @@ class AccountService:
     def create_invite(self, actor: Actor, department: str, *, valid_days: int | None = None) -> IssuedInvite:
         """A one-use code that registers a caseworker in `department` (coordinator)."""
         self._require_coordinator(actor)
-        dept = " ".join((department or "").split())
+        dept = " ".join(strip_controls(department or "").split())
         if not dept or len(dept) > 200:
             raise InvalidInput("Name the department (at most 200 characters), e.g. --department SOF.")
         days = self.settings.invite_valid_days if valid_days is None else valid_days
@@ -461,7 +462,7 @@ class AccountService:
         """Register a caseworker directly (coordinator); an existing one is updated."""
         self._require_coordinator(actor)
         self._check_caseworker_fields(channel, external_id, display_name, language)
-        dept = " ".join((department or "").split())
+        dept = " ".join(strip_controls(department or "").split())
         if not dept:
             raise InvalidInput("Name the caseworker's department.")
 
@@ -558,7 +559,7 @@ class AccountService:
         row = session.execute(
             select(CaseworkerRow).where(CaseworkerRow.channel == channel, CaseworkerRow.external_id == external_id).with_for_update()
         ).scalar_one_or_none()
-        name = display_name.strip()  # the caseworker's own name, kept on purpose (not a citizen's data)
+        name = " ".join(strip_controls(display_name).split())  # the caseworker's own name, kept on purpose (not a citizen's data)
         if row is not None and not row.active:
             raise InvalidInput("This caseworker was deactivated by the coordinator; ask them if that is a mistake.")
         if row is None:
@@ -575,7 +576,7 @@ class AccountService:
     def create_token(self, actor: Actor, name: str) -> IssuedToken:
         """A new API token (coordinator); the secret is returned once."""
         self._require_coordinator(actor)
-        label = " ".join((name or "").split())
+        label = " ".join(strip_controls(name or "").split())
         if not label or len(label) > 200:
             raise InvalidInput("Give the token a name (at most 200 characters) that says what uses it.")
         secret = "vv_" + secrets.token_urlsafe(32)

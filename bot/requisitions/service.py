@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.actors import Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.answer_types import Answer
+from bot.control_chars import strip_controls
 from bot.db import Database
 from bot.errors import ConfigurationError, InvalidInput, InvalidQuestion, NotFound, PermissionDenied, StaleVersion
 from bot.models import (
@@ -108,6 +109,7 @@ class Publisher(Protocol):
 
 def _clean_text(text: str | None, *, what: str, limit: int, required: bool = True) -> tuple[str | None, tuple[str, ...]]:
     """Validate and redact one free text; returns the redacted text and the kinds found."""
+    text = strip_controls(text) if isinstance(text, str) else text
     if text is None or not text.strip():
         if required:
             raise InvalidInput(f"The {what} is empty: write a few words.")
@@ -207,6 +209,7 @@ class RequisitionService:
         if not caseworker.active:
             raise PermissionDenied(f"Caseworker {caseworker.id} was deactivated by the coordinator and cannot send requisitions.")
         key = _idempotency_key(caseworker, idempotency_key)
+        question = strip_controls(question) if isinstance(question, str) else question
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestion("The question is empty: write what you need to know.")
         if len(question) > self.settings.max_question_chars:

@@ -1,0 +1,20 @@
+"""Escape sequences, bidi overrides and control characters are removed; letters, newlines and tabs are kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.control_chars import strip_controls
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("Hvem \x1b[31mbetaler\x1b[0m tolken?", "Hvem betaler tolken?"),
+    ("\x1b]0;pwned\x07Hvem betaler?", "Hvem betaler?"),
+    ("tolk \u202etxt.exe\u202c og \u2066isoleret\u2069", "tolk txt.exe og isoleret"),
+    ("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", ""),
+    ("klokke\x07 slet\x7f c1\x85\x9b2J!", "klokke slet c1!"),
+    ("linje 1\r\nlinje 2\tfane", "linje 1\nlinje 2\tfane"),
+    ("Æblegrød på færøsk, naïve café — “citat” ✓", "Æblegrød på færøsk, naïve café — “citat” ✓"),
+])
+def test_strip_controls(typed: str, stored: str) -> None:
+    assert strip_controls(typed) == stored
