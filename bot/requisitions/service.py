@@ -66,6 +66,7 @@ ANONYMISED = "[anonymiseret]"
 MAX_CONTEXT_CHARS = 10_000
 MAX_ANSWER_CHARS = 20_000
 MAX_THEMES = 10
+MAX_THEME_CHARS = 50
 MAX_SUGGESTIONS = 5
 MAX_IDEMPOTENCY_KEY_CHARS = 150
 SORTS = {
@@ -125,8 +126,8 @@ def _themes(themes: Sequence[str]) -> tuple[str, ...]:
     for theme in themes:
         tag = " ".join(str(theme).lower().split()).replace("|", "/")
         if tag and tag not in cleaned:
-            if len(tag) > 50:
-                raise InvalidInput(f"The theme '{tag[:50]}…' is too long; use at most 50 characters.")
+            if len(tag) > MAX_THEME_CHARS:
+                raise InvalidInput(f"The theme '{tag[:MAX_THEME_CHARS]}…' is too long; use at most {MAX_THEME_CHARS} characters.")
             cleaned.append(tag)
     if len(cleaned) > MAX_THEMES:
         raise InvalidInput(f"At most {MAX_THEMES} themes per requisition.")
