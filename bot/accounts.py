@@ -560,6 +560,8 @@ class AccountService:
             select(CaseworkerRow).where(CaseworkerRow.channel == channel, CaseworkerRow.external_id == external_id).with_for_update()
         ).scalar_one_or_none()
         name = " ".join(strip_controls(display_name).split())  # the caseworker's own name, kept on purpose (not a citizen's data)
+        if not name:
+            raise InvalidInput("Give the caseworker's name in letters (control characters are removed).")
         if row is not None and not row.active:
             raise InvalidInput("This caseworker was deactivated by the coordinator; ask them if that is a mistake.")
         if row is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actors import SYSTEM
 from bot.control_chars import strip_controls
+from bot.errors import InvalidInput
 
 
 @pytest.mark.parametrize(("typed", "stored"), [
@@ -18,3 +20,10 @@ from bot.control_chars import strip_controls
 ])
 def test_strip_controls(typed: str, stored: str) -> None:
     assert strip_controls(typed) == stored
+
+
+def test_a_name_of_nothing_but_controls_is_refused_not_stored_empty(accounts) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput, match="name"):
+        accounts.register_caseworker(SYSTEM, channel="web", external_id="key:x", display_name="\u202e\x1b[0m",
+                                     department="SOF")
+    assert accounts.get_caseworker("web", "key:x") is None
