@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.actors import CHANNELS, ROLES, Actor, Caseworker, StaffUser, actor_label, is_privileged
+from bot.control_chars import strip_controls
 from bot.db import Database
 from bot.errors import DatabaseUnavailable, InvalidInput, NotFound, PermissionDenied
 from bot.models import ApiTokenRow, CaseworkerRow, InviteRow, LoginAttemptRow, StaffUserRow, WebSessionRow
@@ -50,6 +51,27 @@ class IssuedInvite:
     code: str
     department: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InviteView:
+    """An invite as the coordinator lists it (never the code): `status` is open, used, expired or revoked."""
+
+    id: int
+    department: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    status: str
+    used_by: int | None
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """The outcome of an idempotent revocation: `changed` is False when it had already been done (nothing audited)."""
+
+    id: int
+    changed: bool
 
 
 @dataclass(frozen=True)
@@ -127,7 +149,21 @@ def _caseworker_view(row: CaseworkerRow) -> Caseworker:
     return Caseworker(
         id=row.id, channel=row.channel, external_id=row.external_id, display_name=row.display_name,  # type: ignore[arg-type]
         department=row.department, language=row.language, created_at=row.created_at,  # type: ignore[arg-type]
+        active=row.active,
     )
+
+
+def _invite_view(row: InviteRow, now: datetime) -> InviteView:
+    if row.revoked_at is not None:
+        status = "revoked"
+    elif row.used_by is not None:
+        status = "used"
+    elif row.expires_at <= now:
+        status = "expired"
+    else:
+        status = "open"
+    return InviteView(id=row.id, department=row.department, created_by=row.created_by, created_at=row.created_at,
+                      expires_at=row.expires_at, status=status, used_by=row.used_by)
 
 
 def _token_view(row: ApiTokenRow) -> ApiToken:
@@ -349,7 +385,7 @@ class AccountService:
     def create_invite(self, actor: Actor, department: str, *, valid_days: int | None = None) -> IssuedInvite:
         """A one-use code that registers a caseworker in `department` (coordinator)."""
         self._require_coordinator(actor)
-        dept = " ".join((department or "").split())
+        dept = " ".join(strip_controls(department or "").split())
         if not dept or len(dept) > 200:
             raise InvalidInput("Name the department (at most 200 characters), e.g. --department SOF.")
         days = self.settings.invite_valid_days if valid_days is None else valid_days
@@ -381,6 +417,8 @@ class AccountService:
             now = self.clock()
             if invite is None:
                 raise InvalidInput("Unknown invite code: check it, or ask the coordinator for a new one.")
+            if invite.revoked_at is not None:
+                raise InvalidInput("This invite code was withdrawn by the coordinator; ask them for a new one.")
             if invite.used_by is not None:
                 raise InvalidInput("This invite code has already been used; ask the coordinator for a new one.")
             if invite.expires_at <= now:
@@ -398,9 +436,16 @@ class AccountService:
             row = session.execute(
                 select(CaseworkerRow).where(CaseworkerRow.channel == channel, CaseworkerRow.external_id == str(external_id))
             ).scalar_one_or_none()
-            return _caseworker_view(row) if row is not None else None
+            return _caseworker_view(row) if row is not None and self._may_sign_in(row) else None
 
         return self.database.run(work, readonly=True)
+
+    def _may_sign_in(self, row: CaseworkerRow) -> bool:
+        """Active, and (for a web key, when VEJVISER_CASEWORKER_KEY_VALID_DAYS is set) not older than allowed."""
+        if not row.active:
+            return False
+        days = self.settings.caseworker_key_valid_days
+        return not (days and row.channel == "web" and self.clock() - row.created_at > timedelta(days=days))
 
     def get_caseworker_by_id(self, caseworker_id: int) -> Caseworker:
         def work(session: Session) -> Caseworker:
@@ -417,7 +462,7 @@ class AccountService:
         """Register a caseworker directly (coordinator); an existing one is updated."""
         self._require_coordinator(actor)
         self._check_caseworker_fields(channel, external_id, display_name, language)
-        dept = " ".join((department or "").split())
+        dept = " ".join(strip_controls(department or "").split())
         if not dept:
             raise InvalidInput("Name the caseworker's department.")
 
@@ -442,6 +487,62 @@ class AccountService:
 
         return self.database.run(work)
 
+    def list_caseworkers(self, actor: Actor) -> tuple[Caseworker, ...]:
+        """Every caseworker, active ones first, for offboarding (coordinator)."""
+        self._require_coordinator(actor)
+        query = select(CaseworkerRow).order_by(CaseworkerRow.active.desc(), CaseworkerRow.id)
+        return self.database.run(lambda s: tuple(_caseworker_view(r) for r in s.execute(query).scalars()), readonly=True)
+
+    def deactivate_caseworker(self, actor: Actor, caseworker_id: int) -> Revoked:
+        """Offboard a caseworker (coordinator): their web key and Telegram account stop working in every worker at
+        once (each request reads the flag) and their web sessions end; a second call changes and audits nothing."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> Revoked:
+            row = session.get(CaseworkerRow, caseworker_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+            if not row.active:
+                return Revoked(row.id, changed=False)
+            row.active, row.deactivated_at = False, self.clock()
+            ended = session.execute(
+                update(WebSessionRow).where(WebSessionRow.caseworker_id == row.id, WebSessionRow.revoked.is_(False))
+                .values(revoked=True)
+            )
+            self._audit(session, actor, "caseworker.deactivate", f"caseworker:{row.id}",
+                        {"channel": row.channel, "sessions_ended": int(ended.rowcount or 0)})  # type: ignore[attr-defined]
+            return Revoked(row.id, changed=True)
+
+        return self.database.run(work)
+
+    def list_invites(self, actor: Actor) -> tuple[InviteView, ...]:
+        """Every invite, newest first, with its status (never the code, which is not kept)."""
+        self._require_coordinator(actor)
+        now = self.clock()
+        query = select(InviteRow).order_by(InviteRow.id.desc())
+        return self.database.run(lambda s: tuple(_invite_view(r, now) for r in s.execute(query).scalars()), readonly=True)
+
+    def revoke_invite(self, actor: Actor, invite_id: int) -> Revoked:
+        """Withdraw an invite that was handed out but should not be used (coordinator); idempotent.
+
+        A used invite cannot be withdrawn (it already registered someone): deactivate that caseworker instead."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> Revoked:
+            row = session.get(InviteRow, invite_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"There is no invite with id {invite_id}.")
+            if row.revoked_at is not None:
+                return Revoked(row.id, changed=False)
+            if row.used_by is not None:
+                raise InvalidInput(f"Invite {row.id} was already used by caseworker {row.used_by}; "
+                                   f"deactivate that caseworker instead.")
+            row.revoked_at = self.clock()
+            self._audit(session, actor, "invite.revoke", f"invite:{row.id}", {"department": row.department})
+            return Revoked(row.id, changed=True)
+
+        return self.database.run(work)
+
     def _check_caseworker_fields(self, channel: str, external_id: str, display_name: str, language: str) -> None:
         if channel not in CHANNELS:
             raise InvalidInput(f"Unknown channel '{channel}'; use one of: {', '.join(CHANNELS)}.")
@@ -458,7 +559,11 @@ class AccountService:
         row = session.execute(
             select(CaseworkerRow).where(CaseworkerRow.channel == channel, CaseworkerRow.external_id == external_id).with_for_update()
         ).scalar_one_or_none()
-        name = display_name.strip()  # the caseworker's own name, kept on purpose (not a citizen's data)
+        name = " ".join(strip_controls(display_name).split())  # the caseworker's own name, kept on purpose (not a citizen's data)
+        if not name:
+            raise InvalidInput("Give the caseworker's name in letters (control characters are removed).")
+        if row is not None and not row.active:
+            raise InvalidInput("This caseworker was deactivated by the coordinator; ask them if that is a mistake.")
         if row is None:
             row = CaseworkerRow(channel=channel, external_id=external_id, display_name=name, department=department,
                                 language=language, created_at=self.clock())
@@ -473,7 +578,7 @@ class AccountService:
     def create_token(self, actor: Actor, name: str) -> IssuedToken:
         """A new API token (coordinator); the secret is returned once."""
         self._require_coordinator(actor)
-        label = " ".join((name or "").split())
+        label = " ".join(strip_controls(name or "").split())
         if not label or len(label) > 200:
             raise InvalidInput("Give the token a name (at most 200 characters) that says what uses it.")
         secret = "vv_" + secrets.token_urlsafe(32)
@@ -512,19 +617,23 @@ class AccountService:
             self._verified_tokens[digest] = (token, time.monotonic())
         return token
 
-    def revoke_token(self, actor: Actor, token_id: int) -> None:
+    def revoke_token(self, actor: Actor, token_id: int) -> Revoked:
+        """Revoke an API token at once (coordinator); a second revocation changes and audits nothing."""
         self._require_coordinator(actor)
 
-        def work(session: Session) -> None:
+        def work(session: Session) -> Revoked:
             row = session.get(ApiTokenRow, token_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"There is no API token with id {token_id}.")
-            if not row.revoked:
-                row.revoked, row.revoked_at = True, self.clock()
-                self._audit(session, actor, "token.revoke", f"token:{row.id}", {"name": row.name})
+            if row.revoked:
+                return Revoked(row.id, changed=False)
+            row.revoked, row.revoked_at = True, self.clock()
+            self._audit(session, actor, "token.revoke", f"token:{row.id}", {"name": row.name})
+            return Revoked(row.id, changed=True)
 
-        self.database.run(work)
+        result = self.database.run(work)
         self._verified_tokens = {k: v for k, v in self._verified_tokens.items() if v[0].id != token_id}
+        return result
 
     def list_tokens(self, actor: Actor) -> tuple[ApiToken, ...]:
         self._require_coordinator(actor)
@@ -620,7 +729,7 @@ class AccountService:
             user = _user_view(user_row)
         else:
             cw_row = session.get(CaseworkerRow, row.caseworker_id)
-            if cw_row is None:
+            if cw_row is None or not self._may_sign_in(cw_row):
                 return None
             caseworker = _caseworker_view(cw_row)
         return WebSession(id=row.id, user=user, caseworker=caseworker, csrf_token=row.csrf_token,

@@ -42,6 +42,7 @@ class Caseworker:
     department: str
     language: Literal["da", "en"]
     created_at: datetime
+    active: bool = True
 
 
 @dataclass(frozen=True)

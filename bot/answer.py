@@ -21,6 +21,7 @@ import numpy as np
 from bot.alignment import word_alignment
 from bot.answer_types import Answer, Citation, Status
 from bot.confidence import ConfidenceModel
+from bot.control_chars import strip_controls
 from bot.errors import IndexMismatch, IndexMissing, InvalidQuestion
 from bot.language import Language, LanguageDetector
 from bot.neutral import neutral_query
@@ -390,7 +391,7 @@ def validate_question(question: object, max_chars: int) -> str:
             raise InvalidQuestion("The question is not valid UTF-8 text; send it as plain text.") from exc
     if not isinstance(question, str):
         raise InvalidQuestion("The question must be text.")
-    text = " ".join(question.replace("\x00", " ").split())
+    text = " ".join(strip_controls(question.replace("\x00", " ")).split())
     if not text:
         raise InvalidQuestion("The question is empty; write what you want to know.")
     if len(text) > max_chars:

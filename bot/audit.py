@@ -29,6 +29,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from bot.models import AuditHeadRow, AuditRow
+from bot.private_files import open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,9 @@ class Anchor:
                 log.error("could not write the audit anchor %s: %s", self.path, error)
 
     def record(self, pending: Mapping[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a+") as lock:
+        private_dir(self.path.parent)
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with os.fdopen(open_private(lock_path, os.O_RDWR | os.O_CREAT), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             everything = self._read_all()
             current = dict(everything.get(self.key) or {})
@@ -131,7 +133,7 @@ class Anchor:
                 return
             everything[self.key] = current
             staging = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(staging, "w", encoding="utf-8") as out:
+            with os.fdopen(open_private(staging), "w", encoding="utf-8") as out:
                 out.write(json.dumps(everything, indent=2, sort_keys=True))
                 out.flush()
                 os.fsync(out.fileno())

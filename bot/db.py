@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import ConfigurationError, DatabaseDamaged, DatabaseUnavailable
+from bot.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ class Database:
         database = self.url.database
         on_disk = bool(database and database != ":memory:" and not database.startswith("file:"))
         if on_disk:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database).expanduser())  # 0600 in a 0700 dir; SQLite's -wal and -shm copy the mode
         checked = [not on_disk]  # quick_check once per process, on the first connection
         engine = create_engine(
             self.url,

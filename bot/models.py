@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,6 +69,9 @@ class CaseworkerRow(Base):
     department: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="da")
     created_at: Mapped[datetime]
+    # Offboarding: a deactivated caseworker's key and Telegram account stop working (checked on every request).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    deactivated_at: Mapped[datetime | None]
 
 
 class StaffUserRow(Base):
@@ -104,6 +108,7 @@ class InviteRow(Base):
     expires_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("caseworkers.id"))
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class RequisitionRow(Base):

@@ -7,6 +7,9 @@
     vejviser requisitions close|reject|purge ...
     vejviser requisitions redact                 # redact every stored text again (after upgrading the redactor)
     vejviser invite create --department SOF
+    vejviser invite list | revoke 7              # withdraw an invite handed out but not used
+    vejviser caseworker list | deactivate 12     # offboarding: their key and Telegram access stop at once
+    vejviser token create "eval runner" | list | revoke 3
     echo "$PASSWORD" | vejviser user add anna --role adviser --password-stdin
     vejviser audit verify
 
@@ -42,7 +45,7 @@ Handler = Callable[[argparse.Namespace, Settings | None], int]
 
 
 def register(subparsers: Any, settings_factory: SettingsFactory | None = None) -> None:
-    """Add the `requisitions`, `invite`, `user` and `audit` commands to a `vejviser` argparse parser.
+    """Add the `requisitions`, `invite`, `caseworker`, `token`, `user` and `audit` commands to a `vejviser` argparse parser.
 
     Each sets `handler(args, settings)`; when the caller passes no settings, `settings_factory()` (or
     `Settings()`) is used.
@@ -109,6 +112,32 @@ def register(subparsers: Any, settings_factory: SettingsFactory | None = None) -
     create.add_argument("--department", required=True)
     create.add_argument("--valid-days", type=int)
     add(create, _invite_create)
+    invite_list = invite.add_parser("list", help="every invite with its status (open, used, expired, revoked)")
+    invite_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    add(invite_list, _invite_list)
+    invite_revoke = invite.add_parser("revoke", help="withdraw an unused invite (a second time changes nothing)")
+    invite_revoke.add_argument("id", type=int, help="the invite's id (from `vejviser invite list`)")
+    add(invite_revoke, _invite_revoke)
+
+    caseworker = subparsers.add_parser("caseworker", help="registered caseworkers (offboarding)").add_subparsers(metavar="ACTION")
+    caseworker_list = caseworker.add_parser("list", help="every caseworker, active ones first")
+    caseworker_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    add(caseworker_list, _caseworker_list)
+    deactivate = caseworker.add_parser(
+        "deactivate", help="offboard a caseworker: their web key, web sessions and Telegram access stop at once")
+    deactivate.add_argument("id", type=int, help="the caseworker's id (from `vejviser caseworker list`)")
+    add(deactivate, _caseworker_deactivate)
+
+    token = subparsers.add_parser("token", help="API tokens").add_subparsers(metavar="ACTION")
+    token_create = token.add_parser("create", help="a new API token; the secret is printed once")
+    token_create.add_argument("name", help="what uses it, e.g. 'eval runner'")
+    add(token_create, _token_create)
+    token_list = token.add_parser("list", help="every API token (never the secret)")
+    token_list.add_argument("--json", action="store_true", help="one JSON object per line")
+    add(token_list, _token_list)
+    token_revoke = token.add_parser("revoke", help="revoke an API token at once (a second time changes nothing)")
+    token_revoke.add_argument("id", type=int, help="the token's id (from `vejviser token list`)")
+    add(token_revoke, _token_revoke)
 
     user = subparsers.add_parser("user", help="task-force accounts").add_subparsers(metavar="ACTION")
     user_add = user.add_parser("add", help="add a coordinator or adviser (password prompted, or --password-stdin)")
@@ -299,6 +328,87 @@ def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
         invite = accounts.create_invite(CLI_ACTOR, args.department, valid_days=args.valid_days)
     print(invite.code)
     print(f"one use, department {invite.department}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
+    return EXIT_OK
+
+
+def _unknown_id_is_usage(handler: Callable[[argparse.Namespace, Settings], int]) -> Callable[[argparse.Namespace, Settings], int]:
+    """An id that names nothing is bad input (exit 2), like a mistyped argument."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        try:
+            return handler(args, settings)
+        except NotFound as error:
+            raise InvalidInput(f"{error} See the list command for the ids.") from error
+
+    return run
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...], what: str) -> None:
+    for row in rows:
+        plain = _plain(row)
+        print(json.dumps(plain, ensure_ascii=False) if as_json else "  ".join(str(plain[c] if plain[c] is not None else "-") for c in columns))
+    if not as_json:
+        print(f"{len(rows)} {what}", file=sys.stderr)
+
+
+def _invite_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        invites = accounts.list_invites(CLI_ACTOR)
+    _print_rows([asdict(i) for i in invites], args.json, ("id", "status", "department", "expires_at", "used_by"), "invite(s)")
+    return EXIT_OK
+
+
+@_unknown_id_is_usage
+def _invite_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        result = accounts.revoke_invite(CLI_ACTOR, args.id)
+    print(f"invite {result.id} revoked" if result.changed else f"invite {result.id} was already revoked; nothing changed")
+    return EXIT_OK
+
+
+def _caseworker_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        caseworkers = accounts.list_caseworkers(CLI_ACTOR)
+    rows = [{k: v for k, v in asdict(c).items() if k != "external_id"} for c in caseworkers]  # the key's hash stays in
+    for row in rows:
+        row["state"] = "active" if row.pop("active") else "deactivated"
+    _print_rows(rows, args.json, ("id", "state", "channel", "department", "created_at", "display_name"), "caseworker(s)")
+    return EXIT_OK
+
+
+@_unknown_id_is_usage
+def _caseworker_deactivate(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        result = accounts.deactivate_caseworker(CLI_ACTOR, args.id)
+    print(f"caseworker {result.id} deactivated: their key and Telegram access no longer work" if result.changed
+          else f"caseworker {result.id} was already deactivated; nothing changed")
+    return EXIT_OK
+
+
+def _token_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        issued = accounts.create_token(CLI_ACTOR, args.name)
+    print(issued.secret)
+    print(f"token {issued.token.id} ({issued.token.name}): shown once, only its hash is kept", file=sys.stderr)
+    return EXIT_OK
+
+
+def _token_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        tokens = accounts.list_tokens(CLI_ACTOR)
+    rows = [asdict(t) for t in tokens]
+    for row in rows:
+        row["state"] = "revoked" if row.pop("revoked") else "active"
+    _print_rows(rows, args.json, ("id", "state", "created_at", "created_by", "name"), "token(s)")
+    return EXIT_OK
+
+
+@_unknown_id_is_usage
+def _token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        result = accounts.revoke_token(CLI_ACTOR, args.id)
+    print(f"token {result.id} revoked" if result.changed else f"token {result.id} was already revoked; nothing changed")
     return EXIT_OK
 
 

@@ -48,7 +48,9 @@ def open_database(settings: Settings) -> tuple[Database, Anchor]:
     """The configured database with its audit anchor attached (bot/audit.py): what every process opens."""
     from bot.audit import anchor_for
     from bot.db import Database
+    from bot.private_files import private_dir
 
+    private_dir(settings.data_dir)  # 0700 before anything is written there, whatever the database
     database = Database(settings.resolved_database_url)
     anchor = anchor_for(settings.data_dir, database.url)
     database.after_commit(anchor.after_commit)

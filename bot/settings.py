@@ -5,11 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigurationError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOCUMENTS_DIR = REPO_ROOT / "corpus" / "documents"
+# Values copied from an example file or typed in a hurry: refused for every secret outside development mode.
+PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "change_me", "secret", "password", "vejviser", "xxx", "todo",
+                                 "test", "replace-me", "replaceme", "example", "dummy", "none", "null"})
+SECRET_FIELDS = ("secret_key", "coordinator_password", "telegram_token", "telegram_webhook_secret")
+
+
+def is_placeholder(value: str) -> bool:
+    """A secret nobody chose: one of the known placeholders, or one that says "change me" in any spelling."""
+    folded = value.strip().lower()
+    squashed = "".join(ch for ch in folded if ch.isalnum())
+    return folded in PLACEHOLDER_SECRETS or squashed in {"changeme", "replaceme"} or "changeme" in squashed
 
 
 class Settings(BaseSettings):
@@ -89,6 +102,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, description="Failed logins per username or address before refusing.")
     login_window_minutes: int = 15
     invite_valid_days: int = 14
+    caseworker_key_valid_days: int | None = Field(default=None, ge=1, description=(
+        "Days a caseworker's web sign-in key (vk-...) works after it was issued; unset: until the caseworker is "
+        "deactivated. An expired key is refused like an unknown one; the caseworker registers again with a new invite."))
 
     # Telegram.
     telegram_token: SecretStr | None = None
@@ -103,6 +119,22 @@ class Settings(BaseSettings):
     telegram_outbox_interval_seconds: float = Field(
         default=5.0, description="How often the bot delivers task-force answers waiting in the outbox."
     )
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets(self) -> Settings:
+        """Every entry point reads its settings here first, so a placeholder secret stops each one at start-up."""
+        if self.development:
+            return self
+        for name in SECRET_FIELDS:
+            secret = getattr(self, name)
+            if secret is not None and is_placeholder(secret.get_secret_value()):
+                variable = f"VEJVISER_{name.upper()}"
+                raise ConfigurationError(
+                    f"{variable} is a placeholder value. Set it to a random value, "
+                    "e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                    + (" (the token from @BotFather for the bot token)" if name == "telegram_token" else "")
+                    + f", or unset {variable} (VEJVISER_DEVELOPMENT=true allows it on this machine only).")
+        return self
 
     @field_validator("data_dir", "documents_dir", mode="after")
     @classmethod

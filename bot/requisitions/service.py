@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.actors import Actor, Caseworker, StaffUser, actor_label, is_privileged
 from bot.answer_types import Answer
+from bot.control_chars import strip_controls
 from bot.db import Database
 from bot.errors import ConfigurationError, InvalidInput, InvalidQuestion, NotFound, PermissionDenied, StaleVersion
 from bot.models import (
@@ -65,6 +66,7 @@ ANONYMISED = "[anonymiseret]"
 MAX_CONTEXT_CHARS = 10_000
 MAX_ANSWER_CHARS = 20_000
 MAX_THEMES = 10
+MAX_THEME_CHARS = 50
 MAX_SUGGESTIONS = 5
 MAX_IDEMPOTENCY_KEY_CHARS = 150
 SORTS = {
@@ -108,6 +110,7 @@ class Publisher(Protocol):
 
 def _clean_text(text: str | None, *, what: str, limit: int, required: bool = True) -> tuple[str | None, tuple[str, ...]]:
     """Validate and redact one free text; returns the redacted text and the kinds found."""
+    text = strip_controls(text) if isinstance(text, str) else text
     if text is None or not text.strip():
         if required:
             raise InvalidInput(f"The {what} is empty: write a few words.")
@@ -123,8 +126,8 @@ def _themes(themes: Sequence[str]) -> tuple[str, ...]:
     for theme in themes:
         tag = " ".join(str(theme).lower().split()).replace("|", "/")
         if tag and tag not in cleaned:
-            if len(tag) > 50:
-                raise InvalidInput(f"The theme '{tag[:50]}…' is too long; use at most 50 characters.")
+            if len(tag) > MAX_THEME_CHARS:
+                raise InvalidInput(f"The theme '{tag[:MAX_THEME_CHARS]}…' is too long; use at most {MAX_THEME_CHARS} characters.")
             cleaned.append(tag)
     if len(cleaned) > MAX_THEMES:
         raise InvalidInput(f"At most {MAX_THEMES} themes per requisition.")
@@ -204,7 +207,10 @@ class RequisitionService:
         (`replayed=True`) instead of creating another: a client retrying after a dropped connection."""
         if not isinstance(caseworker, Caseworker):
             raise PermissionDenied("Only a registered caseworker can send a requisition.")
+        if not caseworker.active:
+            raise PermissionDenied(f"Caseworker {caseworker.id} was deactivated by the coordinator and cannot send requisitions.")
         key = _idempotency_key(caseworker, idempotency_key)
+        question = strip_controls(question) if isinstance(question, str) else question
         if not isinstance(question, str) or not question.strip():
             raise InvalidQuestion("The question is empty: write what you need to know.")
         if len(question) > self.settings.max_question_chars:

@@ -5,10 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 
+from bot.errors import ConfigurationError
 from bot.settings import Settings
 from bot.telegram.app import run_polling
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
-    sys.exit(run_polling(Settings()))
+    try:
+        settings = Settings()
+    except ConfigurationError as error:  # a placeholder secret: say which variable, no traceback
+        print(f"vejviser: {error}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(run_polling(settings))

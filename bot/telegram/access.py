@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.actors import SYSTEM
+from bot.errors import InvalidInput
 from bot.telegram.conversation import BotContext
 from bot.telegram.ratelimit import Verdict
 from bot.telegram.texts import both
@@ -92,11 +93,15 @@ async def registered_only(update: Update, context: BotContext) -> None:
     accounts = context.services.accounts
     caseworker = await asyncio.to_thread(accounts.get_caseworker, CHANNEL, str(user.id))
     if caseworker is None and user.id in context.services.settings.telegram_allowlist:
-        caseworker = await asyncio.to_thread(
-            accounts.register_caseworker, SYSTEM, channel=CHANNEL, external_id=str(user.id),
-            display_name=user.full_name, department=context.services.settings.telegram_allowlist_department,
-        )
-        log.info("registered allowlisted Telegram user as caseworker %s", caseworker.id)
+        try:
+            caseworker = await asyncio.to_thread(
+                accounts.register_caseworker, SYSTEM, channel=CHANNEL, external_id=str(user.id),
+                display_name=user.full_name, department=context.services.settings.telegram_allowlist_department,
+            )
+        except InvalidInput:  # deactivated by the coordinator: the allowlist does not bring them back
+            caseworker = None
+        else:
+            log.info("registered allowlisted Telegram user as caseworker %s", caseworker.id)
     context.caseworker = caseworker
     if caseworker is not None or _is_start_with_code(update):
         return

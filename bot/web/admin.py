@@ -1,4 +1,4 @@
-"""The coordinator's user management: staff accounts, caseworker invite codes, API tokens.
+"""The coordinator's user management: staff accounts, caseworkers (offboarding), invite codes, API tokens.
 
 A secret (one-time password, invite code, API token) is rendered once in the response to the POST that made
 it, never put in a URL or a log; the service keeps only its hash.
@@ -13,7 +13,8 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.errors import InvalidInput
-from bot.web.deps import Coordinator, CsrfChecked, ServicesDep
+from bot.web.deps import Coordinator, CsrfChecked, LanguageDep, ServicesDep
+from bot.web.i18n import translate
 from bot.web.schemas import Text
 from bot.web.templating import render
 
@@ -25,6 +26,8 @@ def _page(request: Request, staff, services, status: int = 200, **extra: object)
     context = {
         "users": services.accounts.list_users(staff),
         "tokens": services.accounts.list_tokens(staff),
+        "caseworkers": services.accounts.list_caseworkers(staff),
+        "invites": services.accounts.list_invites(staff),
     } | extra
     return render(request, "users.html", context, status_code=status)
 
@@ -75,6 +78,28 @@ def create_token(
 
 
 @router.post("/dashboard/tokens/{token_id}/revoke", dependencies=[CsrfChecked])
-def revoke_token(token_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
-    services.accounts.revoke_token(staff, token_id)
-    return RedirectResponse("/dashboard/users", status_code=303)
+def revoke_token(
+    request: Request, token_id: IdPath, staff: Coordinator, services: ServicesDep, language: LanguageDep
+) -> Response:
+    result = services.accounts.revoke_token(staff, token_id)
+    key = "users.token_revoked" if result.changed else "users.token_already"
+    return _page(request, staff, services, notice=translate(key, language, id=result.id))
+
+
+@router.post("/dashboard/invites/{invite_id}/revoke", dependencies=[CsrfChecked])
+def revoke_invite(
+    request: Request, invite_id: IdPath, staff: Coordinator, services: ServicesDep, language: LanguageDep
+) -> Response:
+    result = services.accounts.revoke_invite(staff, invite_id)
+    key = "users.invite_revoked" if result.changed else "users.invite_already"
+    return _page(request, staff, services, notice=translate(key, language, id=result.id))
+
+
+@router.post("/dashboard/caseworkers/{caseworker_id}/deactivate", dependencies=[CsrfChecked])
+def deactivate_caseworker(
+    request: Request, caseworker_id: IdPath, staff: Coordinator, services: ServicesDep, language: LanguageDep
+) -> Response:
+    """Offboard a caseworker: their web key, web sessions and Telegram access stop at once, in every worker."""
+    result = services.accounts.deactivate_caseworker(staff, caseworker_id)
+    key = "users.caseworker_deactivated" if result.changed else "users.caseworker_already"
+    return _page(request, staff, services, notice=translate(key, language, id=result.id))

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ConfigurationError
-from bot.settings import Settings
+from bot.private_files import private_dir
+from bot.settings import Settings, is_placeholder
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "password", "vejviser", "xxx", "todo", "test"})
 SECRET_FILE_NAME = "web-secret-key"
 
 
@@ -57,7 +57,7 @@ def _secret_key(settings: Settings) -> bytes:
     """The configured key, refused if it is a placeholder; else one generated once and kept in the data dir."""
     if settings.secret_key is not None:
         value = settings.secret_key.get_secret_value()
-        if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < 32:
+        if is_placeholder(value) or len(value) < 32:
             raise ConfigurationError(
                 "VEJVISER_SECRET_KEY is a placeholder or shorter than 32 characters. Set it to a random value, "
                 "e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`, or unset it "
@@ -69,7 +69,7 @@ def _secret_key(settings: Settings) -> bytes:
 
 def _key_file(path: Path) -> bytes:
     """Read the kept key, or create it readable by its owner only; workers racing to create it agree."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

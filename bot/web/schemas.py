@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from bot.requisitions.service import MAX_ANSWER_CHARS, MAX_CONTEXT_CHARS, MAX_THEME_CHARS, MAX_THEMES
 from bot.requisitions.views import Candidate, CitedSource
+from bot.settings import Settings
 
 NO_NUL = r"^[^\x00]*$"  # in the spec too, so API clients (and schemathesis) know NUL is refused
 
@@ -31,7 +33,12 @@ def Text(max_length: int, min_length: int = 0):  # noqa: N802 - reads as a type 
     ]
 
 
-RecordId = Annotated[int, Field(ge=1, le=2**31 - 1, description="The requisition's id (not its R-number).")]
+# The spec states what the server enforces (schemathesis checks it): the limits come from the code that enforces them.
+MAX_QUESTION_CHARS: int = Settings.model_fields["max_question_chars"].default
+MAX_ID = 2**31 - 1
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID, description="The requisition's id (not its R-number).")]
+CaseworkerId = Annotated[int, Field(ge=1, le=MAX_ID, description="The registered caseworker's id (GET /api/caseworkers).")]
+AdviserId = Annotated[int, Field(ge=1, le=MAX_ID, description="The task-force member's (staff user's) id.")]
 
 
 class Strict(BaseModel):
@@ -42,7 +49,7 @@ class Strict(BaseModel):
 
 
 class AskRequest(Strict):
-    question: Text(10_000, 1) = Field(description="The caseworker's question, Danish or English.")  # type: ignore[valid-type]
+    question: Text(MAX_QUESTION_CHARS, 1) = Field(description="The caseworker's question, Danish or English.")  # type: ignore[valid-type]
 
 
 class CitationOut(BaseModel):
@@ -154,22 +161,22 @@ class CreatedOut(BaseModel):
 
 
 class CreateRequisition(Strict):
-    caseworker_id: RecordId
-    question: Text(10_000, 1)  # type: ignore[valid-type]
-    context: Text(10_000) | None = None  # type: ignore[valid-type]
-    themes: list[Text(100, 1)] = Field(default_factory=list, max_length=20)  # type: ignore[valid-type]
+    caseworker_id: CaseworkerId
+    question: Text(MAX_QUESTION_CHARS, 1)  # type: ignore[valid-type]
+    context: Text(MAX_CONTEXT_CHARS) | None = None  # type: ignore[valid-type]
+    themes: list[Text(MAX_THEME_CHARS, 1)] = Field(default_factory=list, max_length=MAX_THEMES)  # type: ignore[valid-type]
 
 
 class AssignRequest(Strict):
-    adviser_id: RecordId
+    adviser_id: AdviserId
 
 
 class MessageRequest(Strict):
-    message: Text(10_000, 1)  # type: ignore[valid-type]
+    message: Text(MAX_CONTEXT_CHARS, 1)  # type: ignore[valid-type]
 
 
 class ReasonRequest(Strict):
-    reason: Text(10_000, 1)  # type: ignore[valid-type]
+    reason: Text(MAX_CONTEXT_CHARS, 1)  # type: ignore[valid-type]
 
 
 class DuplicateRequest(Strict):
@@ -177,7 +184,7 @@ class DuplicateRequest(Strict):
 
 
 class AnswerRequest(Strict):
-    text: Text(20_000, 1)  # type: ignore[valid-type]
+    text: Text(MAX_ANSWER_CHARS, 1)  # type: ignore[valid-type]
     sources: list[SourceIn] = Field(default_factory=list, max_length=20)
 
 
@@ -210,6 +217,42 @@ class StatsOut(BaseModel):
     by_department: dict[str, GroupOut]
     by_theme: dict[str, GroupOut]
     by_month: dict[str, GroupOut]
+
+
+# ---------------------------------------------------------------------------- accounts (offboarding)
+
+
+class CaseworkerOut(BaseModel):
+    id: int
+    channel: Literal["telegram", "web"]
+    display_name: str
+    department: str
+    language: Literal["da", "en"]
+    created_at: datetime
+    active: bool
+
+
+class InviteOut(BaseModel):
+    id: int
+    department: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    status: Literal["open", "used", "expired", "revoked"]
+    used_by: int | None = Field(description="The caseworker who registered with it.")
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    created_by: str
+    created_at: datetime
+    revoked: bool
+
+
+class RevokedOut(BaseModel):
+    id: int
+    changed: bool = Field(description="False when it had already been done: nothing changed and nothing was audited.")
 
 
 class Health(BaseModel):

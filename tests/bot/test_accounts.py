@@ -137,7 +137,7 @@ def test_first_start_makes_one_coordinator_with_a_one_time_password(database, se
 
 
 def test_first_start_takes_a_configured_password_but_refuses_a_weak_one(database, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    weak = Settings(_env_file=None, data_dir=tmp_path, coordinator_password=SecretStr("changeme"))
+    weak = Settings(_env_file=None, data_dir=tmp_path, coordinator_password=SecretStr("kort-kode"))
     with pytest.raises(ConfigurationError, match="VEJVISER_COORDINATOR_PASSWORD"):
         AccountService(database, weak).ensure_coordinator(weak)
     good = Settings(_env_file=None, data_dir=tmp_path, coordinator_password=SecretStr(PASSWORD))

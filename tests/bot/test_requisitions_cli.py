@@ -151,3 +151,36 @@ def test_redact_cleans_texts_an_older_redactor_stored_once_and_audits_it(run, se
 
     code, out, err = run("requisitions", "redact")  # idempotent: nothing left to change, nothing audited
     assert code == 0 and out == "" and "redacted 0 stored text(s) again; found nothing" in err
+
+
+def test_offboarding_commands_list_revoke_and_deactivate_once(run, people, accounts, database) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("caseworker", "list")
+    assert code == 0 and "Sagsbehandler A" in out and "b@kk" not in out  # the web key's hash is not printed
+    code, out, _ = run("caseworker", "deactivate", str(people.caseworker.id))
+    assert code == 0 and "deactivated" in out
+    code, out, _ = run("caseworker", "deactivate", str(people.caseworker.id))
+    assert code == 0 and "already deactivated" in out
+    assert accounts.get_caseworker("telegram", "1001") is None
+    assert "deactivated" in run("caseworker", "list", "--json")[1]
+
+    invite = accounts.create_invite(SYSTEM, "SOF")
+    assert run("invite", "revoke", str(invite.id))[1].strip() == f"invite {invite.id} revoked"
+    assert "already revoked" in run("invite", "revoke", str(invite.id))[1]
+    assert f"{invite.id}  revoked  SOF" in run("invite", "list")[1]
+
+    code, secret, _ = run("token", "create", "eval runner")
+    assert code == 0 and accounts.verify_token(secret.strip()) is not None
+    token_id = accounts.list_tokens(SYSTEM)[0].id
+    assert "active" in run("token", "list")[1] and secret.strip() not in run("token", "list")[1]
+    assert run("token", "revoke", str(token_id))[1].strip() == f"token {token_id} revoked"
+    assert "already revoked" in run("token", "revoke", str(token_id))[1]
+    assert accounts.verify_token(secret.strip()) is None
+    with database.session(readonly=True) as session:
+        actions = [row[0] for row in session.execute(text("SELECT action FROM audit_log ORDER BY seq"))]
+    assert actions.count("caseworker.deactivate") == actions.count("invite.revoke") == actions.count("token.revoke") == 1
+
+
+@pytest.mark.parametrize("command", [("caseworker", "deactivate"), ("invite", "revoke"), ("token", "revoke")])
+def test_offboarding_an_unknown_id_exits_2_with_a_message(run, people, command) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(*command, "999")
+    assert code == 2 and "with id 999" in err and "list" in err
