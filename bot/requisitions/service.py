@@ -30,11 +30,13 @@ from bot.models import (
     BestPracticeRow,
     CaseworkerRow,
     FeedbackRow,
+    NoteRow,
     OutboxRow,
     RequisitionRow,
     StaffUserRow,
 )
 from bot.redaction import redact
+from bot.requisitions import sla as sla_module
 from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow
 from bot.requisitions.outbox import Outbox, Sender, enqueue
@@ -48,6 +50,8 @@ from bot.requisitions.views import (
     DuplicateSuggestion,
     FeedbackSummary,
     GapSignal,
+    Inbox,
+    Note,
     Page,
     RequisitionView,
     Stats,
@@ -67,6 +71,8 @@ MAX_ANSWER_CHARS = 20_000
 MAX_THEMES = 10
 MAX_SUGGESTIONS = 5
 MAX_IDEMPOTENCY_KEY_CHARS = 150
+MAX_NOTE_CHARS = 5_000
+MAX_BULK = 200
 SORTS = {
     "created": (RequisitionRow.created_at, RequisitionRow.id),
     "updated": (RequisitionRow.updated_at, RequisitionRow.id),
@@ -369,23 +375,45 @@ class RequisitionService:
         assignee_id: int | None = None,
         older_than_days: float | None = None,
         text: str | None = None,
+        unassigned: bool = False,
+        overdue: bool = False,
         sort: str = "-created",
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """A filtered, sorted page of the requisitions the actor may see."""
+        """A filtered, sorted page of the requisitions the actor may see.
+
+        `sort="due"` puts the requisition whose service level runs out first on top (those without a running
+        clock last); `overdue=True` keeps only those past it; both are computed here, in working days."""
         query = self._filtered(
             actor, status=status, department=department, theme=theme, assignee_id=assignee_id,
-            older_than_days=older_than_days, text=text,
+            older_than_days=older_than_days, text=text, unassigned=unassigned,
         )
         if offset < 0 or not 1 <= limit <= 1000:
             raise InvalidInput("Paging: offset must be ≥ 0 and limit between 1 and 1000.")
         descending = sort.startswith("-")
-        columns = SORTS.get(sort.lstrip("-"))
+        by_due = sort.lstrip("-") == "due"
+        columns = SORTS["created"] if by_due else SORTS.get(sort.lstrip("-"))
         if columns is None:
-            raise InvalidInput(f"Unknown sort '{sort}'; use one of: {', '.join(sorted(SORTS))} (prefix '-' for newest first).")
+            raise InvalidInput(
+                f"Unknown sort '{sort}'; use one of: due, {', '.join(sorted(SORTS))} (prefix '-' for newest first)."
+            )
+        if overdue:
+            query = query.where(RequisitionRow.status.in_(workflow.OPEN_STATES))
+
+        def computed(session: Session) -> Page:
+            rows = session.execute(query.order_by(*[c.desc() if descending else c.asc() for c in columns])).scalars()
+            views = [self._view(session, r) for r in rows]
+            if overdue:
+                views = [v for v in views if v.sla is not None and v.sla.overdue]
+            if by_due:
+                far = datetime.max.replace(tzinfo=UTC)
+                views.sort(key=lambda v: (v.sla.due_at if v.sla is not None else far), reverse=descending)
+            return Page(tuple(views[offset:offset + limit]), len(views), offset, limit)
 
         def work(session: Session) -> Page:
+            if by_due or overdue:
+                return computed(session)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             ordered = query.order_by(*[c.desc() if descending else c.asc() for c in columns]).offset(offset).limit(limit)
             rows = session.execute(ordered).scalars().all()
@@ -403,6 +431,7 @@ class RequisitionService:
         assignee_id: int | None = None,
         older_than_days: float | None = None,
         text: str | None = None,
+        unassigned: bool = False,
     ) -> Select[tuple[RequisitionRow]]:
         query = select(RequisitionRow)
         if isinstance(actor, Caseworker):
@@ -423,6 +452,8 @@ class RequisitionService:
             query = query.where(RequisitionRow.themes.contains(f"|{tag}|", autoescape=True))
         if assignee_id is not None:
             query = query.where(RequisitionRow.assignee_id == assignee_id)
+        if unassigned:
+            query = query.where(RequisitionRow.assignee_id.is_(None), RequisitionRow.status.in_(workflow.OPEN_STATES))
         if older_than_days is not None:
             query = query.where(RequisitionRow.created_at <= self.clock() - timedelta(days=older_than_days))
         if text and text.strip():
@@ -437,7 +468,92 @@ class RequisitionService:
             )
         return query
 
+    def inbox(self, actor: Actor) -> Inbox:
+        """The counts at the top of the dashboard: new, unassigned, waiting for info, overdue, and the user's own."""
+
+        def work(session: Session) -> Inbox:
+            query = self._filtered(actor, status=workflow.OPEN_STATES)
+            views = [self._view(session, r) for r in session.execute(query).scalars()]
+            me = actor.id if isinstance(actor, StaffUser) else None
+            return Inbox(
+                new=sum(v.status == workflow.NEW for v in views),
+                unassigned=sum(v.assignee_id is None for v in views),
+                needs_info=sum(v.status == workflow.NEEDS_INFO for v in views),
+                overdue=sum(v.sla is not None and v.sla.overdue for v in views),
+                mine=sum(me is not None and v.assignee_id == me for v in views),
+            )
+
+        return self.database.run(work, readonly=True)
+
+    # --- internal notes --------------------------------------------------------------------------
+
+    def add_note(self, actor: Actor, requisition_id: int, text: str) -> Note:
+        """An internal note for the task force (coordinator or the assignee); redacted, audited without its text."""
+        if isinstance(actor, Caseworker):
+            raise PermissionDenied("Internal notes are for the task force only.")
+        note_text, found = _clean_text(text, what="note", limit=MAX_NOTE_CHARS)
+        assert note_text is not None
+
+        def work(session: Session) -> Note:
+            row = self._load(session, actor, requisition_id, lock=False)
+            staff = self._staff_row(session, actor)
+            if staff is None:
+                raise PermissionDenied("Only a task-force member can write an internal note.")
+            note = NoteRow(requisition_id=row.id, author_id=staff.id, text=note_text, created_at=self.clock())
+            session.add(note)
+            session.flush()
+            self._audit(session, actor, "requisition.note", row, {"note_id": note.id, "redacted": list(found)})
+            return Note(note.id, row.id, staff.username, staff.role, note.text, note.created_at)
+
+        return self.database.run(work)
+
+    def notes(self, actor: Actor, requisition_id: int) -> builtins.list[Note]:
+        """The internal notes on a requisition, oldest first (task force only: a caseworker gets 403)."""
+        if isinstance(actor, Caseworker):
+            raise PermissionDenied("Internal notes are for the task force only.")
+
+        def work(session: Session) -> builtins.list[Note]:
+            row = self._load(session, actor, requisition_id, lock=False)
+            found = session.execute(
+                select(NoteRow, StaffUserRow).join(StaffUserRow, StaffUserRow.id == NoteRow.author_id)
+                .where(NoteRow.requisition_id == row.id).order_by(NoteRow.created_at, NoteRow.id)
+            ).all()
+            return [Note(n.id, n.requisition_id, u.username, u.role, n.text, n.created_at) for n, u in found]
+
+        return self.database.run(work, readonly=True)
+
     # --- moving through the workflow -------------------------------------------------------------
+
+    def assign_many(self, actor: Actor, requisition_ids: Sequence[int], adviser_id: int) -> builtins.list[RequisitionView]:
+        """Give several requisitions to one adviser in one transaction (all or none), each change audited."""
+        self._require_coordinator(actor)
+        ids = builtins.list(dict.fromkeys(requisition_ids))
+        if not ids:
+            raise InvalidInput("Select at least one requisition to assign.")
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"At most {MAX_BULK} requisitions can be assigned at once.")
+
+        def work(session: Session) -> builtins.list[RequisitionView]:
+            adviser = session.get(StaffUserRow, adviser_id)
+            if adviser is None or not adviser.active:
+                raise NotFound(f"There is no active task-force member with id {adviser_id}.")
+            return [self._assign_row(session, actor, self._load(session, actor, i), adviser) for i in ids]
+
+        return self.database.run(work)
+
+    def _assign_row(self, session: Session, actor: Actor, row: RequisitionRow, adviser: StaffUserRow) -> RequisitionView:
+        previous = row.status
+        if row.status in (workflow.ASSIGNED, workflow.IN_PROGRESS, workflow.NEEDS_INFO):
+            row.updated_at = self.clock()
+            action = "requisition.reassign"
+        else:
+            workflow.move(row, workflow.ASSIGNED, self.clock())
+            action = "requisition.assigned"
+        before = row.assignee_id
+        row.assignee_id = adviser.id
+        self._audit(session, actor, action, row,
+                    {"from": previous, "to": row.status, "assignee": adviser.username, "previous_assignee": before})
+        return self._view(session, row)
 
     def assign(
         self, actor: Actor, requisition_id: int, adviser_id: int, *, expected_version: int | None = None
@@ -455,17 +571,7 @@ class RequisitionService:
             adviser = session.get(StaffUserRow, adviser_id)
             if adviser is None or not adviser.active:
                 raise NotFound(f"There is no active task-force member with id {adviser_id}.")
-            previous = row.status
-            if row.status in (workflow.ASSIGNED, workflow.IN_PROGRESS, workflow.NEEDS_INFO):
-                row.updated_at = self.clock()
-                action = "requisition.reassign"
-            else:
-                workflow.move(row, workflow.ASSIGNED, self.clock())
-                action = "requisition.assigned"
-            before = row.assignee_id
-            row.assignee_id = adviser.id
-            self._audit(session, actor, action, row, {"from": previous, "to": row.status, "assignee": adviser.username, "previous_assignee": before})
-            return self._view(session, row)
+            return self._assign_row(session, actor, row, adviser)
 
         return self.database.run(work)
 
@@ -916,4 +1022,9 @@ class RequisitionService:
             first_response_at=row.first_response_at,
             purged_at=row.purged_at,
             version=row.version,
+            sla=sla_module.clock_of(
+                row.status, row.created_at, row.info_requested_at, row.info_provided_at, self.clock(),
+                answer_days=self.settings.sla_answer_working_days,
+                needs_info_days=self.settings.sla_needs_info_working_days,
+            ),
         )

@@ -26,7 +26,7 @@ from bot.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-SORTS = {"-created": "req.sort.newest", "created": "req.sort.oldest", "status": "req.sort.status"}
+SORTS = {"due": "req.sort.due", "-created": "req.sort.newest", "created": "req.sort.oldest", "status": "req.sort.status"}
 AGES = (1, 7, 30)
 PAGE_SIZE = 50
 FormText = Annotated[Text(20_000, 1), Form()]  # type: ignore[valid-type]
@@ -42,15 +42,20 @@ class Filters:
     assignee: int | None = None
     age: int | None = None
     q: str = ""
-    sort: str = "-created"
+    sort: str = "due"
     offset: int = 0
+    unassigned: bool = False
+    overdue: bool = False
+    mine: bool = False
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self, staff: StaffUser) -> dict:
         return {
             "status": (list(OPEN_STATES) if self.status == "open" else self.status) or None,
             "department": self.department or None,
             "theme": self.theme or None,
-            "assignee_id": self.assignee,
+            "assignee_id": staff.id if self.mine else self.assignee,
+            "unassigned": self.unassigned,
+            "overdue": self.overdue,
             "older_than_days": float(self.age) if self.age else None,
             "text": self.q or None,
             "sort": self.sort,
@@ -62,8 +67,23 @@ class Filters:
         values = {
             "status": self.status, "department": self.department, "theme": self.theme, "assignee": self.assignee,
             "age": self.age, "q": self.q, "sort": self.sort, "offset": self.offset,
+            "unassigned": int(self.unassigned), "overdue": int(self.overdue), "mine": int(self.mine),
         } | changes
-        return urlencode({k: v for k, v in values.items() if v not in (None, "", 0) or k == "sort"})
+        return urlencode({k: v for k, v in values.items() if v not in (None, "", 0, False) or k == "sort"})
+
+    @property
+    def quick(self) -> str:
+        """Which inbox shortcut these filters are, for aria-current on it ("" when none or several)."""
+        others = (self.department, self.theme, self.assignee, self.age, self.q)
+        if any(others):
+            return ""
+        picked = [name for name, on in (("unassigned", self.unassigned), ("overdue", self.overdue),
+                                        ("mine", self.mine)) if on]
+        if self.status in ("new", "needs_info") and not picked:
+            return self.status
+        if not self.status and len(picked) == 1:
+            return picked[0]
+        return "all" if not self.status and not picked else ""
 
 
 def _filters(
@@ -73,14 +93,18 @@ def _filters(
     assignee: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     age: Annotated[int | None, Query(ge=0, le=36_500)] = None,
     q: Annotated[Text(500), Query()] = "",  # type: ignore[valid-type]
-    sort: Annotated[str, Query(max_length=20)] = "-created",
+    sort: Annotated[str, Query(max_length=20)] = "due",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    unassigned: Annotated[bool, Query()] = False,
+    overdue: Annotated[bool, Query()] = False,
+    mine: Annotated[bool, Query()] = False,
 ) -> Filters:
     if status not in STATES and status != "open":
         status = ""
     if sort not in SORTS:
-        sort = "-created"
-    return Filters(status, department.strip(), theme.strip(), assignee, age or None, q.strip(), sort, offset)
+        sort = "due"
+    return Filters(status, department.strip(), theme.strip(), assignee, age or None, q.strip(), sort, offset,
+                   unassigned, overdue, mine)
 
 
 FiltersDep = Annotated[Filters, Depends(_filters)]
@@ -94,22 +118,35 @@ def requisition_list(
 
 
 def _list_page(request: Request, staff: StaffUser, services, filters: Filters) -> Response:  # noqa: ANN001
-    page = services.requisitions.list(staff, **filters.service_kwargs(), offset=filters.offset, limit=PAGE_SIZE)
+    page = services.requisitions.list(staff, **filters.service_kwargs(staff), offset=filters.offset, limit=PAGE_SIZE)
     advisers = _advisers(services, staff)
     return render(
         request,
         "requisitions.html",
         {
             "page": page, "filters": filters, "states": STATES, "sorts": SORTS, "ages": AGES,
-            "advisers": advisers, "page_size": PAGE_SIZE,
+            "advisers": advisers, "page_size": PAGE_SIZE, "inbox": services.requisitions.inbox(staff),
+            "coordinator": staff.role == "coordinator",
         },
     )
+
+
+@router.post("/dashboard/assign", dependencies=[CsrfChecked])
+def bulk_assign(
+    staff: Coordinator, services: ServicesDep,
+    adviser_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    selected: Annotated[list[int], Form(max_length=200)] = [],  # noqa: B006 - FastAPI copies defaults
+    back: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Assign every ticked requisition to one adviser: one transaction, so either all are assigned or none."""
+    services.requisitions.assign_many(staff, selected, adviser_id)
+    return RedirectResponse(f"/dashboard?{back}" if back else "/dashboard", status_code=303)  # a query: stays here
 
 
 @router.get("/dashboard/export.csv")
 def export_csv(request: Request, staff: Staff, services: ServicesDep, filters: FiltersDep) -> Response:
     """The filtered requisitions as CSV; cells that a spreadsheet would run as a formula are defused."""
-    rows = services.requisitions.export_rows(staff, **filters.service_kwargs())
+    rows = services.requisitions.export_rows(staff, **filters.service_kwargs(staff))
     columns = list(EXPORT_COLUMNS) or (list(rows[0]) if rows else [])
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
@@ -204,8 +241,16 @@ def requisition_detail(
             "advisers": _advisers(services, staff),
             "documents": sorted(documents.values(), key=lambda d: d.doc_id),
             "done": done == "1",
+            "notes": services.requisitions.notes(staff, requisition_id),
         },
     )
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/notes", dependencies=[CsrfChecked])
+def add_note(requisition_id: IdPath, staff: Staff, services: ServicesDep, text: FormText) -> Response:
+    """An internal note for the task force; the caseworker never sees it."""
+    services.requisitions.add_note(staff, requisition_id, text)
+    return RedirectResponse(f"/dashboard/requisitions/{requisition_id}?done=1#notes", status_code=303)
 
 
 def _title(documents, doc_id: str) -> str:  # noqa: ANN001
