@@ -828,6 +828,8 @@ class RequisitionService:
                 row.purged_at = self.clock()
             messages = 0
             if ids:
+                for note in session.execute(select(NoteRow).where(NoteRow.requisition_id.in_(ids))).scalars():
+                    note.text = ANONYMISED
                 for message in session.execute(select(OutboxRow)).scalars():
                     if message.payload.get("requisition_id") in ids or message.payload.get("own_requisition_id") in ids:
                         message.payload = {
