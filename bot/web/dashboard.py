@@ -190,6 +190,8 @@ def allowed_actions(requisition: RequisitionView, staff: StaffUser) -> list[str]
         actions.append("close")
     if coordinator and "published" in next_states:
         actions.append("publish")
+    if coordinator and status == "published":
+        actions.append("unpublish")
     if coordinator and "duplicate" in next_states:
         actions.append("duplicate")
     if coordinator and "rejected" in next_states:
@@ -320,9 +322,43 @@ def close(requisition_id: IdPath, staff: Staff, services: ServicesDep) -> Respon
     return _back(requisition_id)
 
 
+@router.get("/dashboard/requisitions/{requisition_id}/publish")
+def publish_preview(request: Request, requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    """Exactly the document publishing will write and the assistant will cite, with the answer to edit first."""
+    return _preview_page(request, services, staff, requisition_id, None)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/preview", dependencies=[CsrfChecked])
+def publish_preview_edited(
+    request: Request, requisition_id: IdPath, staff: Coordinator, services: ServicesDep, text: FormText
+) -> Response:
+    return _preview_page(request, services, staff, requisition_id, text)
+
+
+def _preview_page(request: Request, services, staff: StaffUser, requisition_id: int, text: str | None) -> Response:  # noqa: ANN001
+    requisition = services.requisitions.get(staff, requisition_id)
+    edited = None if text is None or text.strip() == (requisition.answer or "").strip() else text
+    preview = services.requisitions.preview(requisition_id, staff, edited)
+    return render(request, "publish.html", {"r": requisition, "preview": preview,
+                                            "text": edited if edited is not None else requisition.answer or ""})
+
+
 @router.post("/dashboard/requisitions/{requisition_id}/publish", dependencies=[CsrfChecked])
-async def publish(requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
-    await run_in_threadpool(services.requisitions.publish, requisition_id, staff)
+async def publish(
+    requisition_id: IdPath, staff: Coordinator, services: ServicesDep,
+    text: Annotated[Text(20_000), Form()] = "",  # type: ignore[valid-type]
+) -> Response:
+    """Publish the answer as previewed; a text other than the stored answer is the coordinator's edit."""
+    stored = (await run_in_threadpool(services.requisitions.get, staff, requisition_id)).answer or ""
+    edited = text if text.strip() and text.strip() != stored.strip() else None
+    await run_in_threadpool(services.requisitions.publish, requisition_id, staff, edited)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/unpublish", dependencies=[CsrfChecked])
+async def unpublish(requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    """Take the published answer out of the corpus: the assistant stops citing it in every worker."""
+    await run_in_threadpool(services.requisitions.unpublish, requisition_id, staff)
     return _back(requisition_id)
 
 

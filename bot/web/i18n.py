@@ -181,6 +181,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.duplicate": ("Markér som dublet", "Mark as duplicate"),
     "action.reject": ("Afvis", "Reject"),
     "action.publish": ("Udgiv som best practice", "Publish as best practice"),
+    "action.publish_preview": ("Forhåndsvis og udgiv", "Preview and publish"),
+    "action.preview": ("Vis forhåndsvisning", "Show preview"),
+    "action.unpublish": ("Tilbagekald udgivelsen", "Unpublish"),
+    "publish.title": ("Udgiv {number} som best practice", "Publish {number} as best practice"),
+    "publish.intro": (
+        "Sådan bliver dokumentet, som assistenten kan citere. Ret svaret herunder, vis forhåndsvisningen igen, og udgiv. "
+        "Svaret, sagsbehandleren fik, ændres ikke.",
+        "This is the document the assistant will be able to cite. Edit the answer below, show the preview again, "
+        "and publish. The answer the caseworker got is not changed.",
+    ),
+    "publish.preview": ("Forhåndsvisning", "Preview"),
+    "publish.edit": ("Svaret, som det udgives", "The answer as published"),
+    "publish.unpublish_hint": (
+        "Dokumentet fjernes fra søgningen, og assistenten holder op med at citere det.",
+        "The document leaves the search, and the assistant stops citing it.",
+    ),
     "status.new": ("ny", "new"),
     "status.assigned": ("tildelt", "assigned"),
     "status.in_progress": ("i gang", "in progress"),
