@@ -272,6 +272,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "gaps.by_section": ("Efter nærmeste dokumentsektion", "By closest document section"),
     "gaps.by_theme": ("Efter tema", "By theme"),
+    "gaps.untagged": (
+        "Uden tema: {n} ({share} %) af tegnene på huller; de er ikke med i diagrammet.",
+        "Without a theme: {n} ({share} %) of the signs of a gap; they are not in the chart.",
+    ),
     "gaps.by_month": ("Efter måned", "By month"),
     "gaps.empty": ("Ingen data endnu.", "No data yet."),
     "gaps.requisitions": ("rekvisitioner", "requisitions"),
