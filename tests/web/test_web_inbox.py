@@ -67,7 +67,7 @@ def test_the_inbox_counts_new_unassigned_waiting_and_overdue(client, people, inb
 def test_overdue_is_counted_in_working_days_and_said_in_words(client, people, inbox):
     sign_in(client, "coordinator", COORDINATOR_PASSWORD)
     html = client.get("/dashboard").text
-    rows = {n: row for n, row in re.findall(r"<tr[^>]*>\s*(?:<td class=\"pick\">.*?</td>\s*)?<td><a[^>]*>(R-\d+)</a>(.*?)</tr>", html, re.S)}
+    rows = {n: row for n, row in re.findall(r"<tr[^>]*>\s*(?:<td class=\"pick\">.*?</td>\s*)?<td class=\"number\"><a[^>]*>(R-\d+)</a>(.*?)</tr>", html, re.S)}
     # Friday 12:00 to Tuesday 13:00 Copenhagen time is 4 calendar days but 49 working hours: 1 hour past 2 days.
     assert "Overskredet: 2 d 1 t af 2 d" in rows[inbox["a"].number]
     # Saturday's requisition is older in calendar days than Monday's, yet counts from Monday: not overdue.
