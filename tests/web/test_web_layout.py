@@ -176,3 +176,29 @@ def test_the_chat_fits_the_viewport_and_passes_axe(server, browser, services, pe
     page.wait_for_selector(".bubble.bot")
     check_page(page, f"chat with an answer at {width}px")
     page.context.close()
+
+
+def test_the_inbox_and_bulk_assignment_work_from_the_keyboard(server, browser, services, people, cases):
+    first, _ = cases
+    page = signed_in_staff(browser, server, 1280)
+    page.goto(f"{server}/dashboard")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"  # the first stop skips the navigation
+    for _ in range(40):  # Tab on to the "Nye" count and follow it with Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.inbox") == "new":
+            break
+    else:
+        pytest.fail("the inbox counts cannot be reached with Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "status=new" in page.url
+    page.focus(f"#pick-{first.id}")
+    page.keyboard.press("Space")
+    page.focus("#bulk-adviser")
+    page.select_option("#bulk-adviser", label="bo")
+    page.focus("form#bulk button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert services.requisitions.get(SYSTEM, first.id).assignee_username == "bo"
+    page.context.close()
