@@ -231,6 +231,17 @@ class NoteRow(Base):
     created_at: Mapped[datetime]
 
 
+class AnswerTemplateRow(Base):
+    """A stored text an adviser can insert into an answer (a greeting, a standard paragraph)."""
+
+    __tablename__ = "answer_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class FeedbackRow(Base):
     __tablename__ = "feedback"
 

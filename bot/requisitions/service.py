@@ -41,6 +41,7 @@ from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow
 from bot.requisitions.outbox import Outbox, Sender, enqueue
 from bot.requisitions.rescan import RescanReport, redact_stored
+from bot.requisitions.templates import AnswerTemplates
 from bot.requisitions.views import (
     Candidate,
     Changed,
@@ -208,6 +209,7 @@ class RequisitionService:
             lease_seconds=settings.outbox_lease_seconds,
             clock=self.clock,
         )
+        self.templates = AnswerTemplates(database, clock=lambda: self.clock())
 
     # --- creating --------------------------------------------------------------------------------
 

@@ -244,6 +244,7 @@ def requisition_detail(
             "documents": sorted(documents.values(), key=lambda d: d.doc_id),
             "done": done == "1",
             "notes": services.requisitions.notes(staff, requisition_id),
+            "templates": services.requisitions.templates.list(staff),
         },
     )
 
@@ -381,3 +382,27 @@ def duplicate(
 def reject(requisition_id: IdPath, staff: Coordinator, services: ServicesDep, reason: FormText) -> Response:
     services.requisitions.reject(staff, requisition_id, reason)
     return _back(requisition_id)
+
+
+# ---------------------------------------------------------------------------- answer templates
+
+
+@router.get("/dashboard/templates")
+def templates_page(request: Request, staff: Coordinator, services: ServicesDep) -> Response:
+    """The coordinator's stored answer texts, which advisers insert into their answers."""
+    return render(request, "templates.html", {"templates": services.requisitions.templates.list(staff)})
+
+
+@router.post("/dashboard/templates", dependencies=[CsrfChecked])
+def save_template(
+    staff: Coordinator, services: ServicesDep, text: FormText,
+    title: Annotated[Text(200, 1), Form()],  # type: ignore[valid-type]
+) -> Response:
+    services.requisitions.templates.save(staff, title, text)
+    return RedirectResponse("/dashboard/templates", status_code=303)
+
+
+@router.post("/dashboard/templates/{template_id}/delete", dependencies=[CsrfChecked])
+def delete_template(template_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    services.requisitions.templates.delete(staff, template_id)
+    return RedirectResponse("/dashboard/templates", status_code=303)

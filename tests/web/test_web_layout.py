@@ -202,3 +202,20 @@ def test_the_inbox_and_bulk_assignment_work_from_the_keyboard(server, browser, s
         page.keyboard.press("Enter")
     assert services.requisitions.get(SYSTEM, first.id).assignee_username == "bo"
     page.context.close()
+
+
+def test_an_adviser_inserts_an_answer_template_where_the_cursor_is(server, browser, services, people, cases):
+    first, _ = cases
+    services.requisitions.templates.save(SYSTEM, "Indledning", "Tak for dit spørgsmål.")
+    services.requisitions.assign(SYSTEM, first.id, people.anna.id)
+    services.requisitions.start(people.anna, first.id)
+    page = signed_in_staff(browser, server, 390)
+    page.goto(f"{server}/dashboard/templates")
+    check_page(page, "answer templates at 390px")
+    page.goto(f"{server}/dashboard/requisitions/{first.id}")
+    page.fill("#answer-text", "Svaret er ja.")
+    page.evaluate("() => { const a = document.getElementById('answer-text'); a.selectionStart = a.selectionEnd = 0; }")
+    page.click("button[data-insert-template]")
+    assert page.input_value("#answer-text") == "Tak for dit spørgsmål.Svaret er ja."
+    check_page(page, "requisition with templates at 390px")
+    page.context.close()

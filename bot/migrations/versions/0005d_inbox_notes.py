@@ -1,4 +1,4 @@
-"""Internal notes on requisitions (coordinator and adviser only)
+"""Internal notes on requisitions (coordinator and adviser only) and stored answer templates
 
 Revision ID: 0005d
 Revises: 0004c
@@ -29,9 +29,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('requisition_notes', schema=None) as batch_op:
         batch_op.create_index('ix_requisition_notes_requisition', ['requisition_id', 'created_at'], unique=False)
+    op.create_table('answer_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_templates')),
+    sa.UniqueConstraint('title', name=op.f('uq_answer_templates_title'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('answer_templates')
     with op.batch_alter_table('requisition_notes', schema=None) as batch_op:
         batch_op.drop_index('ix_requisition_notes_requisition')
     op.drop_table('requisition_notes')
