@@ -421,14 +421,25 @@ class RequisitionService:
             query = query.where(RequisitionRow.status.in_(workflow.OPEN_STATES))
 
         def computed(session: Session) -> Page:
-            rows = session.execute(query.order_by(*[c.desc() if descending else c.asc() for c in columns])).scalars()
-            views = [self._view(session, r) for r in rows]
+            """Only open requisitions run a clock, so only they are read into memory; the rest (answered and
+            final ones, newest first) are paged by the database after them."""
+            running = query.where(RequisitionRow.status.in_(workflow.OPEN_STATES)).order_by(*[c.asc() for c in columns])
+            views = [self._view(session, r) for r in session.execute(running).scalars()]
             if overdue:
                 views = [v for v in views if v.sla is not None and v.sla.overdue]
-            if by_due:
-                far = datetime.max.replace(tzinfo=UTC)
-                views.sort(key=lambda v: (v.sla.due_at if v.sla is not None else far), reverse=descending)
-            return Page(tuple(views[offset:offset + limit]), len(views), offset, limit)
+            far = datetime.max.replace(tzinfo=UTC)
+            views.sort(key=lambda v: (v.sla.due_at if v.sla is not None else far), reverse=descending)
+            items = views[offset:offset + limit]
+            if overdue:
+                return Page(tuple(items), len(views), offset, limit)
+            rest = query.where(RequisitionRow.status.not_in(workflow.OPEN_STATES))
+            rest_total = session.scalar(select(func.count()).select_from(rest.subquery())) or 0
+            if len(items) < limit:
+                start = max(0, offset - len(views))
+                newest = rest.order_by(RequisitionRow.created_at.desc(), RequisitionRow.id.desc())
+                rows = session.execute(newest.offset(start).limit(limit - len(items))).scalars()
+                items += [self._view(session, r) for r in rows]
+            return Page(tuple(items), len(views) + rest_total, offset, limit)
 
         def work(session: Session) -> Page:
             if by_due or overdue:

@@ -168,3 +168,14 @@ def test_internal_notes_reach_the_task_force_and_never_the_caseworker(client, se
     assert payloads and all(NOTE not in str(p) for p in payloads)
     with pytest.raises(PermissionDenied, match="task force only"):
         services.requisitions.notes(people.caseworker, b.id)
+
+
+def test_due_order_pages_open_ones_first_then_the_rest_newest_first(services, people, inbox):
+    b = inbox["b"]
+    services.requisitions.start(people.anna, b.id)
+    services.requisitions.answer(people.anna, b.id, "Forvaltningen betaler.")
+    late = services.requisitions.create(people.caseworker, "Hvornår åbner det nye borgerservicecenter?", None).requisition
+    order = [inbox[k].number for k in ("a", "c")] + [late.number, inbox["d"].number, b.number]
+    pages = [services.requisitions.list(SYSTEM, sort="due", offset=o, limit=2) for o in (0, 2, 4)]
+    assert [v.number for p in pages for v in p.items] == order
+    assert {p.total for p in pages} == {5}
