@@ -12,12 +12,14 @@ import math
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from bot import best_practice
 from bot.alignment import word_alignment
 from bot.answer_types import Answer, Citation, Status
 from bot.confidence import ConfidenceModel
@@ -299,24 +301,56 @@ class AnswerEngine:
             ingested = self.corpus.add_file(path)
             return self._index_new(ingested)
 
+    def preview_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
+                              requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> str:
+        """The text `publish_best_practice` would index for these arguments, as the document viewer shows it."""
+        body, metadata = best_practice.compose(question, answer, adviser_role, published_on, requisition_number,
+                                               self._titled(sources))
+        return best_practice.document_text(body, metadata)
+
     def publish_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
-                              requisition_number: str) -> str:
+                              requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> str:
         """Make a task-force answer a dated corpus document (role, never a name) and index it incrementally.
 
-        Idempotent per requisition number: called again (a retry after a crash), it returns the same doc_id."""
-        from bot.redaction import redact
-
-        title = f"Task force-svar {requisition_number}: {redact(question).text[:120]}"
-        body = (f"# {title}\n\nDato: {published_on.strftime('%d.%m.%Y')}\n\n## Spørgsmål\n\n{redact(question).text}\n\n"
-                f"## Svar fra task forcen ({adviser_role})\n\n{redact(answer).text}\n")
-        metadata = DocumentMetadata(title=title, date=published_on.isoformat(), doc_type="task force answer",
-                                    issuer=f"Task forcen på integrationsområdet ({adviser_role})")
+        `sources` are the (doc_id, section, quote) the answer cites. Idempotent per requisition number: called again
+        (a retry after a crash), it returns the same doc_id."""
+        body, metadata = best_practice.compose(question, answer, adviser_role, published_on, requisition_number,
+                                               self._titled(sources))
         self._reload_if_changed()  # another worker may have published it already
         with self._lock:
             ingested = self.corpus.add_text(f"taskforce-{requisition_number}", body, metadata)  # idempotent
             if ingested.document.doc_id in self.documents:
                 return ingested.document.doc_id
             return self._index_new(ingested).doc_id
+
+    def withdraw_best_practice(self, doc_id: str) -> bool:
+        """Unpublish: remove a published answer from the corpus and the index (no other chunk is embedded again).
+
+        The index is saved the way publishing saves it, so every other worker sees its manifest change before its
+        next question and reloads without the document. Idempotent: False when it was already gone."""
+        from index.builder import build_index
+
+        self._reload_if_changed()
+        with self._lock:
+            removed = self.corpus.remove_written(doc_id, best_practice.DOC_TYPE)
+            if doc_id not in self.ingested:
+                return removed
+            del self.ingested[doc_id]
+            del self.documents[doc_id]
+            remaining = list(self.ingested.values())
+            self.index = build_index(self.settings, self.embedder, self.model_checksum, remaining,
+                                     corpus_fingerprint(remaining), reuse=self.index)
+            self._manifest_mtime = _mtime(self.settings.index_dir / "manifest.json")
+            log.info("withdrew %s from the corpus and the index", doc_id)
+            return True
+
+    def _titled(self, sources: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """(doc_id, section, quote) → (document title, section, quote), for the published answer's source list."""
+        titled = []
+        for doc_id, section, quote in sources:
+            document = self.documents.get(doc_id)
+            titled.append((document.metadata.title if document else doc_id, section, quote))
+        return titled
 
     def _index_new(self, ingested: IngestedDocument) -> Document:
         self.ingested[ingested.document.doc_id] = ingested

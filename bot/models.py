@@ -223,6 +223,30 @@ class BestPracticeRow(Base):
     doc_id: Mapped[str] = mapped_column(String(200))
 
 
+class NoteRow(Base):
+    """An internal note on a requisition between coordinator and adviser; never part of what a caseworker sees."""
+
+    __tablename__ = "requisition_notes"
+    __table_args__ = (Index("ix_requisition_notes_requisition", "requisition_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AnswerTemplateRow(Base):
+    """A stored text an adviser can insert into an answer (a greeting, a standard paragraph)."""
+
+    __tablename__ = "answer_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class FeedbackRow(Base):
     __tablename__ = "feedback"
 

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(
         default=30.0, description="How long a claimed notification is hidden from other workers: about one send "
         "(Telegram: timeouts and retries); delivery keys keep a second worker from sending it twice.")
+    sla_answer_working_days: float = Field(
+        default=2.0, gt=0, description="Working days (Mon-Fri) the task force has to answer an open requisition, "
+        "counted from its creation or from the caseworker's reply to a request for information.")
+    sla_needs_info_working_days: float = Field(
+        default=5.0, gt=0, description="Working days a requisition may wait for the caseworker's information "
+        "before the dashboard shows it overdue (the coordinator chases or closes it).")
     login_max_failures: int = Field(default=5, description="Failed logins per username or address before refusing.")
     login_window_minutes: int = 15
     invite_valid_days: int = 14

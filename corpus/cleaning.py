@@ -31,8 +31,11 @@ class CleanResult:
     contact: dict[str, str] = field(default_factory=dict)
 
 
-def clean(raw: str) -> CleanResult:
-    """Clean one document; see the module docstring for what is removed and why."""
+def clean(raw: str, *, markup: bool = True) -> CleanResult:
+    """Clean one document; see the module docstring for what is removed and why.
+
+    With `markup=False` (a document Vejviser wrote itself, e.g. a published task-force answer) only its own
+    `#` headings are read as markup: what an adviser typed, `<b>`, `**` or `[a](b)` included, stays as written."""
     lines = _split_lines(raw)
     drop = _stamp_lines(lines) | _letterhead_lines(lines)
     contact = _contact_facts([lines[i][0] for i in sorted(_letterhead_lines(lines))])
@@ -47,7 +50,7 @@ def clean(raw: str) -> CleanResult:
         if index in drop:
             pending_break = pending_break or "\n\n"
             continue
-        content, level, content_start, pieces = _strip_markup(line, start)
+        content, level, content_start, pieces = _strip_markup(line, start, markup=markup)
         if not content.strip():
             if previous_kept is not None:
                 pending_break = "\n\n"
@@ -180,7 +183,7 @@ def _sentence_runs_on(previous: str, current: str, index: int, drop: set[int]) -
 _HEADING_HASH = re.compile(r"^(\s*)(#{1,6})\s+")
 
 
-def _strip_markup(line: str, start: int) -> tuple[str, int, int, list[tuple[str, int]]]:
+def _strip_markup(line: str, start: int, *, markup: bool = True) -> tuple[str, int, int, list[tuple[str, int]]]:
     """Remove Markdown/HTML markup from a line; return content, heading level, content start, kept pieces."""
     level = 0
     keep = [True] * len(line)
@@ -189,19 +192,19 @@ def _strip_markup(line: str, start: int) -> tuple[str, int, int, list[tuple[str,
         level = len(match.group(2))
         for i in range(match.end()):
             keep[i] = False
-    for pattern in (_HTML_TAG,):
+    for pattern in (_HTML_TAG,) if markup else ():
         for m in pattern.finditer(line):
             for i in range(m.start(), m.end()):
                 keep[i] = False
-    for m in _LINK.finditer(line):
+    for m in _LINK.finditer(line) if markup else ():
         keep[m.start()] = False
         for i in range(m.end(1), m.end()):
             keep[i] = False
-    for m in re.finditer(r"\*{1,3}", line):
+    for m in re.finditer(r"\*{1,3}", line) if markup else ():
         for i in range(m.start(), m.end()):
             keep[i] = False
     stripped_line = "".join(c for c, k in zip(line, keep) if k)
-    if not level and re.fullmatch(r"\s*\*\*[^*]+\*\*\s*", line):
+    if markup and not level and re.fullmatch(r"\s*\*\*[^*]+\*\*\s*", line):
         level = 2  # a bold line standing alone is a heading
     # Leading/trailing whitespace of the line is not kept either.
     first = next((i for i, (c, k) in enumerate(zip(line, keep)) if k and not c.isspace()), len(line))

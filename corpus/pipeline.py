@@ -37,10 +37,11 @@ class Ingestor:
         """Clean, repair if it reads like OCR output, extract metadata (unless given), and chunk."""
         from corpus import ocr
 
-        cleaned = clean(raw)
+        written_here = metadata is not None and metadata.doc_type == "task force answer"  # typed, not scanned
+        cleaned = clean(raw, markup=not written_here)
         text, offsets, headings = cleaned.text, cleaned.offsets, cleaned.headings
         repaired = False
-        if ocr.needs_repair(text):
+        if not written_here and ocr.needs_repair(text):
             repaired_text, repair_map = ocr.repair(text, self._vocabulary)
             headings = _remap_headings(headings, repair_map, len(repaired_text))
             text, offsets, repaired = repaired_text, offsets.then(repair_map), True

@@ -121,6 +121,17 @@ class CorpusStore:
             candidate, n = f"{base}-{n}", n + 1
         return candidate
 
+    def remove_written(self, doc_id: str, doc_type: str) -> bool:
+        """Delete a document Vejviser wrote itself (of `doc_type`, e.g. an unpublished task-force answer); shipped and
+        operator-added documents are never removed. False when there was none."""
+        text = self.added_dir / f"{safe_doc_id(doc_id)}.txt"
+        stored = self._metadata_for(text) if text.is_file() else None
+        if stored is None or stored.doc_type != doc_type:
+            return False
+        text.unlink()  # text first: a crash in between leaves an orphan metadata file, which lists nothing
+        text.with_suffix(".json").unlink(missing_ok=True)
+        return True
+
     def _write(self, doc_id: str, raw: str, metadata: DocumentMetadata | None, *, source_name: str) -> None:
         """Write text and metadata atomically (temp file + rename), metadata first so a crash leaves no orphan text."""
         self.added_dir.mkdir(parents=True, exist_ok=True)

@@ -31,15 +31,18 @@ from bot.models import (
     BestPracticeRow,
     CaseworkerRow,
     FeedbackRow,
+    NoteRow,
     OutboxRow,
     RequisitionRow,
     StaffUserRow,
 )
 from bot.redaction import redact
+from bot.requisitions import sla as sla_module
 from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow
 from bot.requisitions.outbox import Outbox, Sender, enqueue
 from bot.requisitions.rescan import RescanReport, redact_stored
+from bot.requisitions.templates import AnswerTemplates
 from bot.requisitions.views import (
     Candidate,
     Changed,
@@ -49,6 +52,8 @@ from bot.requisitions.views import (
     DuplicateSuggestion,
     FeedbackSummary,
     GapSignal,
+    Inbox,
+    Note,
     Page,
     RequisitionView,
     Stats,
@@ -69,6 +74,8 @@ MAX_THEMES = 10
 MAX_THEME_CHARS = 50
 MAX_SUGGESTIONS = 5
 MAX_IDEMPOTENCY_KEY_CHARS = 150
+MAX_NOTE_CHARS = 5_000
+MAX_BULK = 200
 SORTS = {
     "created": (RequisitionRow.created_at, RequisitionRow.id),
     "updated": (RequisitionRow.updated_at, RequisitionRow.id),
@@ -102,9 +109,21 @@ class Publisher(Protocol):
     """Adds an answered requisition to the corpus as a "task force answer" (bot.answer.AnswerEngine does)."""
 
     def publish_best_practice(
-        self, question: str, answer: str, adviser_role: str, published_on: date, requisition_number: str
+        self, question: str, answer: str, adviser_role: str, published_on: date, requisition_number: str,
+        sources: Sequence[tuple[str, str, str]] = (),
     ) -> str:
-        """Index the answer incrementally and return the new document's doc_id."""
+        """Index the answer incrementally and return the new document's doc_id; sources are (doc_id, section, quote)."""
+        ...
+
+    def preview_best_practice(
+        self, question: str, answer: str, adviser_role: str, published_on: date, requisition_number: str,
+        sources: Sequence[tuple[str, str, str]] = (),
+    ) -> str:
+        """The document text `publish_best_practice` would index for the same arguments."""
+        ...
+
+    def withdraw_best_practice(self, doc_id: str) -> bool:
+        """Remove a published answer from the corpus and the index (every worker stops citing it); idempotent."""
         ...
 
 
@@ -157,6 +176,11 @@ def best_practice_doc_id(number: str) -> str:
     return safe_doc_id(f"taskforce-{number}")
 
 
+def _cited(view: RequisitionView) -> list[tuple[str, str, str]]:
+    """The sources an answer cites, as the publisher takes them: (doc_id, section, quote)."""
+    return [(s.doc_id, s.section, s.quote) for s in view.sources]
+
+
 def _spreadsheet_safe(value: str) -> str:
     """Neutralise a leading =, +, - or @ so a spreadsheet opening the CSV does not run it as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -188,6 +212,7 @@ class RequisitionService:
             lease_seconds=settings.outbox_lease_seconds,
             clock=self.clock,
         )
+        self.templates = AnswerTemplates(database, clock=lambda: self.clock())
 
     # --- creating --------------------------------------------------------------------------------
 
@@ -375,23 +400,56 @@ class RequisitionService:
         assignee_id: int | None = None,
         older_than_days: float | None = None,
         text: str | None = None,
+        unassigned: bool = False,
+        overdue: bool = False,
         sort: str = "-created",
         offset: int = 0,
         limit: int = 50,
     ) -> Page:
-        """A filtered, sorted page of the requisitions the actor may see."""
+        """A filtered, sorted page of the requisitions the actor may see.
+
+        `sort="due"` puts the requisition whose service level runs out first on top (those without a running
+        clock last); `overdue=True` keeps only those past it; both are computed here, in working days."""
         query = self._filtered(
             actor, status=status, department=department, theme=theme, assignee_id=assignee_id,
-            older_than_days=older_than_days, text=text,
+            older_than_days=older_than_days, text=text, unassigned=unassigned,
         )
         if offset < 0 or not 1 <= limit <= 1000:
             raise InvalidInput("Paging: offset must be ≥ 0 and limit between 1 and 1000.")
         descending = sort.startswith("-")
-        columns = SORTS.get(sort.lstrip("-"))
+        by_due = sort.lstrip("-") == "due"
+        columns = SORTS["created"] if by_due else SORTS.get(sort.lstrip("-"))
         if columns is None:
-            raise InvalidInput(f"Unknown sort '{sort}'; use one of: {', '.join(sorted(SORTS))} (prefix '-' for newest first).")
+            raise InvalidInput(
+                f"Unknown sort '{sort}'; use one of: due, {', '.join(sorted(SORTS))} (prefix '-' for newest first)."
+            )
+        if overdue:
+            query = query.where(RequisitionRow.status.in_(workflow.OPEN_STATES))
+
+        def computed(session: Session) -> Page:
+            """Only open requisitions run a clock, so only they are read into memory; the rest (answered and
+            final ones, newest first) are paged by the database after them."""
+            running = query.where(RequisitionRow.status.in_(workflow.OPEN_STATES)).order_by(*[c.asc() for c in columns])
+            views = [self._view(session, r) for r in session.execute(running).scalars()]
+            if overdue:
+                views = [v for v in views if v.sla is not None and v.sla.overdue]
+            far = datetime.max.replace(tzinfo=UTC)
+            views.sort(key=lambda v: (v.sla.due_at if v.sla is not None else far), reverse=descending)
+            items = views[offset:offset + limit]
+            if overdue:
+                return Page(tuple(items), len(views), offset, limit)
+            rest = query.where(RequisitionRow.status.not_in(workflow.OPEN_STATES))
+            rest_total = session.scalar(select(func.count()).select_from(rest.subquery())) or 0
+            if len(items) < limit:
+                start = max(0, offset - len(views))
+                newest = rest.order_by(RequisitionRow.created_at.desc(), RequisitionRow.id.desc())
+                rows = session.execute(newest.offset(start).limit(limit - len(items))).scalars()
+                items += [self._view(session, r) for r in rows]
+            return Page(tuple(items), len(views) + rest_total, offset, limit)
 
         def work(session: Session) -> Page:
+            if by_due or overdue:
+                return computed(session)
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             ordered = query.order_by(*[c.desc() if descending else c.asc() for c in columns]).offset(offset).limit(limit)
             rows = session.execute(ordered).scalars().all()
@@ -409,6 +467,7 @@ class RequisitionService:
         assignee_id: int | None = None,
         older_than_days: float | None = None,
         text: str | None = None,
+        unassigned: bool = False,
     ) -> Select[tuple[RequisitionRow]]:
         query = select(RequisitionRow)
         if isinstance(actor, Caseworker):
@@ -429,6 +488,8 @@ class RequisitionService:
             query = query.where(RequisitionRow.themes.contains(f"|{tag}|", autoescape=True))
         if assignee_id is not None:
             query = query.where(RequisitionRow.assignee_id == assignee_id)
+        if unassigned:
+            query = query.where(RequisitionRow.assignee_id.is_(None), RequisitionRow.status.in_(workflow.OPEN_STATES))
         if older_than_days is not None:
             query = query.where(RequisitionRow.created_at <= self.clock() - timedelta(days=older_than_days))
         if text and text.strip():
@@ -443,7 +504,92 @@ class RequisitionService:
             )
         return query
 
+    def inbox(self, actor: Actor) -> Inbox:
+        """The counts at the top of the dashboard: new, unassigned, waiting for info, overdue, and the user's own."""
+
+        def work(session: Session) -> Inbox:
+            query = self._filtered(actor, status=workflow.OPEN_STATES)
+            views = [self._view(session, r) for r in session.execute(query).scalars()]
+            me = actor.id if isinstance(actor, StaffUser) else None
+            return Inbox(
+                new=sum(v.status == workflow.NEW for v in views),
+                unassigned=sum(v.assignee_id is None for v in views),
+                needs_info=sum(v.status == workflow.NEEDS_INFO for v in views),
+                overdue=sum(v.sla is not None and v.sla.overdue for v in views),
+                mine=sum(me is not None and v.assignee_id == me for v in views),
+            )
+
+        return self.database.run(work, readonly=True)
+
+    # --- internal notes --------------------------------------------------------------------------
+
+    def add_note(self, actor: Actor, requisition_id: int, text: str) -> Note:
+        """An internal note for the task force (coordinator or the assignee); redacted, audited without its text."""
+        if isinstance(actor, Caseworker):
+            raise PermissionDenied("Internal notes are for the task force only.")
+        note_text, found = _clean_text(text, what="note", limit=MAX_NOTE_CHARS)
+        assert note_text is not None
+
+        def work(session: Session) -> Note:
+            row = self._load(session, actor, requisition_id, lock=False)
+            staff = self._staff_row(session, actor)
+            if staff is None:
+                raise PermissionDenied("Only a task-force member can write an internal note.")
+            note = NoteRow(requisition_id=row.id, author_id=staff.id, text=note_text, created_at=self.clock())
+            session.add(note)
+            session.flush()
+            self._audit(session, actor, "requisition.note", row, {"note_id": note.id, "redacted": list(found)})
+            return Note(note.id, row.id, staff.username, staff.role, note.text, note.created_at)
+
+        return self.database.run(work)
+
+    def notes(self, actor: Actor, requisition_id: int) -> builtins.list[Note]:
+        """The internal notes on a requisition, oldest first (task force only: a caseworker gets 403)."""
+        if isinstance(actor, Caseworker):
+            raise PermissionDenied("Internal notes are for the task force only.")
+
+        def work(session: Session) -> builtins.list[Note]:
+            row = self._load(session, actor, requisition_id, lock=False)
+            found = session.execute(
+                select(NoteRow, StaffUserRow).join(StaffUserRow, StaffUserRow.id == NoteRow.author_id)
+                .where(NoteRow.requisition_id == row.id).order_by(NoteRow.created_at, NoteRow.id)
+            ).all()
+            return [Note(n.id, n.requisition_id, u.username, u.role, n.text, n.created_at) for n, u in found]
+
+        return self.database.run(work, readonly=True)
+
     # --- moving through the workflow -------------------------------------------------------------
+
+    def assign_many(self, actor: Actor, requisition_ids: Sequence[int], adviser_id: int) -> builtins.list[RequisitionView]:
+        """Give several requisitions to one adviser in one transaction (all or none), each change audited."""
+        self._require_coordinator(actor)
+        ids = builtins.list(dict.fromkeys(requisition_ids))
+        if not ids:
+            raise InvalidInput("Select at least one requisition to assign.")
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"At most {MAX_BULK} requisitions can be assigned at once.")
+
+        def work(session: Session) -> builtins.list[RequisitionView]:
+            adviser = session.get(StaffUserRow, adviser_id)
+            if adviser is None or not adviser.active:
+                raise NotFound(f"There is no active task-force member with id {adviser_id}.")
+            return [self._assign_row(session, actor, self._load(session, actor, i), adviser) for i in ids]
+
+        return self.database.run(work)
+
+    def _assign_row(self, session: Session, actor: Actor, row: RequisitionRow, adviser: StaffUserRow) -> RequisitionView:
+        previous = row.status
+        if row.status in (workflow.ASSIGNED, workflow.IN_PROGRESS, workflow.NEEDS_INFO):
+            row.updated_at = self.clock()
+            action = "requisition.reassign"
+        else:
+            workflow.move(row, workflow.ASSIGNED, self.clock())
+            action = "requisition.assigned"
+        before = row.assignee_id
+        row.assignee_id = adviser.id
+        self._audit(session, actor, action, row,
+                    {"from": previous, "to": row.status, "assignee": adviser.username, "previous_assignee": before})
+        return self._view(session, row)
 
     def assign(
         self, actor: Actor, requisition_id: int, adviser_id: int, *, expected_version: int | None = None
@@ -461,17 +607,7 @@ class RequisitionService:
             adviser = session.get(StaffUserRow, adviser_id)
             if adviser is None or not adviser.active:
                 raise NotFound(f"There is no active task-force member with id {adviser_id}.")
-            previous = row.status
-            if row.status in (workflow.ASSIGNED, workflow.IN_PROGRESS, workflow.NEEDS_INFO):
-                row.updated_at = self.clock()
-                action = "requisition.reassign"
-            else:
-                workflow.move(row, workflow.ASSIGNED, self.clock())
-                action = "requisition.assigned"
-            before = row.assignee_id
-            row.assignee_id = adviser.id
-            self._audit(session, actor, action, row, {"from": previous, "to": row.status, "assignee": adviser.username, "previous_assignee": before})
-            return self._view(session, row)
+            return self._assign_row(session, actor, row, adviser)
 
         return self.database.run(work)
 
@@ -586,17 +722,29 @@ class RequisitionService:
 
         return Changed(self._transition(actor, requisition_id, workflow.REJECTED, who="coordinator", extra=extra), found)
 
-    def publish(self, requisition_id: int, actor: Actor) -> RequisitionView:
+    def preview(self, requisition_id: int, actor: Actor, text: str | None = None) -> str:
+        """Exactly the document publishing would write today, with the answer as given (`text`) or as stored."""
+        self._require_coordinator(actor)
+        publisher = self._publisher()
+        view = self.get(actor, requisition_id)
+        if view.answer is None:
+            raise InvalidInput(f"{view.number} has no answer yet: answer it before publishing.")
+        answer = self._published_answer(view, text)
+        return publisher.preview_best_practice(view.question, answer, view.answered_by_role or "coordinator",
+                                               self.clock().date(), view.number, _cited(view))
+
+    def publish(self, requisition_id: int, actor: Actor, text: str | None = None) -> RequisitionView:
         """Make the answer best practice: a dated corpus document the assistant can cite; answered → published.
 
-        The state change commits first; the document is written and indexed after that commit, never inside a
-        transaction that may be retried (a retry published it twice), and the best-practice row that says it
-        was written commits last. Publishing is idempotent per requisition number: a requisition left published
-        without its document (the publisher failed, or a crash in between) is completed by publishing again."""
+        `text` is the answer as the coordinator edited it for publication (the caseworker's answer is unchanged);
+        None publishes the answer as given. The state change commits first; the document is written and indexed
+        after that commit, never inside a transaction that may be retried (a retry published it twice), and the
+        best-practice row that says it was written commits last. Publishing is idempotent per requisition number:
+        a requisition left published without its document (the publisher failed, or a crash in between) is
+        completed by publishing again."""
         self._require_coordinator(actor)
-        if self.publisher is None:
-            raise ConfigurationError("Publishing needs the answer engine: build RequisitionService with publisher=engine.")
-        publisher = self.publisher
+        publisher = self._publisher()
+        edited = text is not None
 
         def pending(session: Session) -> bool:
             row = self._load(session, actor, requisition_id, lock=False)
@@ -606,27 +754,71 @@ class RequisitionService:
         def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
             assert row.number is not None
             row.published_doc_id = best_practice_doc_id(row.number)
-            return {"doc_id": row.published_doc_id, "adviser_role": row.answered_by_role or "coordinator"}
+            return {"doc_id": row.published_doc_id, "adviser_role": row.answered_by_role or "coordinator",
+                    "edited": edited}
 
         if self.database.run(pending, readonly=True):
             view = self.get(actor, requisition_id)
             log.info("%s is published but its document was not written yet: publishing it now", view.number)
         else:
+            self._published_answer(self.get(actor, requisition_id), text)  # refuse a bad edit before the state moves
             view = self._transition(actor, requisition_id, workflow.PUBLISHED, who="coordinator", extra=extra)
-        assert view.answer is not None
+        answer = self._published_answer(view, text)
         role = view.answered_by_role or "coordinator"
         published_at = view.published_at or self.clock()
-        doc_id = publisher.publish_best_practice(view.question, view.answer, role, published_at.date(), view.number)
+        doc_id = publisher.publish_best_practice(view.question, answer, role, published_at.date(), view.number,
+                                                 _cited(view))
 
         def record(session: Session) -> RequisitionView:
             row = self._load(session, actor, requisition_id)
             row.published_doc_id = doc_id
             if session.scalar(select(BestPracticeRow.id).where(BestPracticeRow.requisition_id == row.id)) is None:
-                session.add(BestPracticeRow(requisition_id=row.id, question=row.question, answer=row.answer or "",
+                session.add(BestPracticeRow(requisition_id=row.id, question=row.question, answer=answer,
                                             adviser_role=role, published_at=published_at, doc_id=doc_id))
             return self._view(session, row)
 
         return self.database.run(record)
+
+    def unpublish(self, requisition_id: int, actor: Actor) -> RequisitionView:
+        """Take a published answer back: published → answered, and the document leaves the corpus and the index.
+
+        As with publishing, the state change commits first and the index changes after it; the engine saves the
+        index the way publishing does, so every worker reloads before its next question and stops citing it.
+        Called again on an answered requisition (a crash after the commit), it only withdraws the document."""
+        self._require_coordinator(actor)
+        publisher = self._publisher()
+
+        def work(session: Session) -> tuple[RequisitionView, str]:
+            row = self._load(session, actor, requisition_id)
+            assert row.number is not None
+            doc_id = row.published_doc_id or best_practice_doc_id(row.number)
+            if row.status in (workflow.ANSWERED, workflow.CLOSED):
+                return self._view(session, row), best_practice_doc_id(row.number)
+            previous = workflow.move(row, workflow.ANSWERED, self.clock())
+            row.published_doc_id = None
+            for written in session.execute(select(BestPracticeRow).where(BestPracticeRow.requisition_id == row.id)).scalars():
+                session.delete(written)
+            self._audit(session, actor, "requisition.unpublished", row,
+                        {"from": previous, "to": workflow.ANSWERED, "doc_id": doc_id})
+            return self._view(session, row), doc_id
+
+        view, doc_id = self.database.run(work)
+        publisher.withdraw_best_practice(doc_id)
+        return view
+
+    def _publisher(self) -> Publisher:
+        if self.publisher is None:
+            raise ConfigurationError("Publishing needs the answer engine: build RequisitionService with publisher=engine.")
+        return self.publisher
+
+    def _published_answer(self, view: RequisitionView, text: str | None) -> str:
+        if text is None:
+            if view.answer is None:
+                raise InvalidInput(f"{view.number} has no answer yet: answer it before publishing.")
+            return view.answer
+        cleaned, _ = _clean_text(text, what="answer to publish", limit=MAX_ANSWER_CHARS)
+        assert cleaned is not None
+        return cleaned
 
     def _transition(
         self,
@@ -728,6 +920,8 @@ class RequisitionService:
                 row.purged_at = self.clock()
             messages = 0
             if ids:
+                for note in session.execute(select(NoteRow).where(NoteRow.requisition_id.in_(ids))).scalars():
+                    note.text = ANONYMISED
                 for message in session.execute(select(OutboxRow)).scalars():
                     if message.payload.get("requisition_id") in ids or message.payload.get("own_requisition_id") in ids:
                         message.payload = {
@@ -922,4 +1116,9 @@ class RequisitionService:
             first_response_at=row.first_response_at,
             purged_at=row.purged_at,
             version=row.version,
+            sla=sla_module.clock_of(
+                row.status, row.created_at, row.info_requested_at, row.info_provided_at, self.clock(),
+                answer_days=self.settings.sla_answer_working_days,
+                needs_info_days=self.settings.sla_needs_info_working_days,
+            ),
         )

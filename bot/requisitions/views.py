@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from bot.requisitions.sla import Sla
+
 Status = str  # one of bot.requisitions.workflow.STATES
 
 
@@ -75,6 +77,7 @@ class RequisitionView:
     first_response_at: datetime | None = None
     purged_at: datetime | None = None
     version: int = 1  # bumped by every change: the API's ETag, the dashboard form's hidden field
+    sla: Sla | None = None  # the running service-level clock (bot/requisitions/sla.py); None when none runs
 
     @property
     def first_response_seconds(self) -> float | None:
@@ -126,6 +129,29 @@ class Page:
     total: int
     offset: int
     limit: int
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """The counts at the top of the dashboard, over the open requisitions the user may see."""
+
+    new: int  # status new: nobody has looked at it yet
+    unassigned: int  # open without an assignee
+    needs_info: int  # waiting for the caseworker
+    overdue: int  # past the service level of its state
+    mine: int  # open and assigned to the user
+
+
+@dataclass(frozen=True)
+class Note:
+    """An internal note between coordinator and adviser on a requisition; never shown to the caseworker."""
+
+    id: int
+    requisition_id: int
+    author: str  # the staff user's username
+    author_role: str
+    text: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
     new → assigned → in_progress ⇄ needs_info → answered → closed
     new | assigned → duplicate | rejected
-    answered → published
+    answered ⇄ published            (back: unpublished, the answer leaves the corpus)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     CLOSED: (),
     DUPLICATE: (),
     REJECTED: (),
-    PUBLISHED: (),
+    PUBLISHED: (ANSWERED,),
 }
 
 OPEN_STATES: tuple[str, ...] = (NEW, ASSIGNED, IN_PROGRESS, NEEDS_INFO)
@@ -63,6 +63,9 @@ def move(row: RequisitionRow, requested: str, now: datetime) -> str:
     row.updated_at = now
     if requested == IN_PROGRESS and previous == NEEDS_INFO:
         row.info_provided_at = now  # back from the caseworker; started_at keeps the first start
+    elif requested == ANSWERED and previous == PUBLISHED:
+        row.published_at = None  # unpublished: answered_at keeps when the answer was given
+        row.finished_at = None
     elif getattr(row, STAMP[requested]) is None or requested != IN_PROGRESS:
         setattr(row, STAMP[requested], now)
     if requested in RESPONSE_STATES and row.first_response_at is None:

@@ -214,6 +214,13 @@ async def publish(requisition_id: IdPath, services: ServicesDep, actor: ApiActor
     return schemas.requisition_out(view)
 
 
+@router.post("/api/requisitions/{requisition_id}/unpublish", response_model=schemas.RequisitionOut, responses=ERRORS)
+async def unpublish(requisition_id: IdPath, services: ServicesDep, actor: ApiActor) -> schemas.RequisitionOut:
+    """Take a published answer back (published → answered): it leaves the corpus and no worker cites it again."""
+    view = await run_in_threadpool(services.requisitions.unpublish, requisition_id, actor)
+    return schemas.requisition_out(view)
+
+
 @router.get("/api/stats", response_model=schemas.StatsOut, responses=ERRORS)
 def stats(services: ServicesDep, actor: ApiActor) -> schemas.StatsOut:
     return schemas.StatsOut.model_validate(services.requisitions.stats(actor), from_attributes=True)

@@ -26,7 +26,7 @@ from bot.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-SORTS = {"-created": "req.sort.newest", "created": "req.sort.oldest", "status": "req.sort.status"}
+SORTS = {"due": "req.sort.due", "-created": "req.sort.newest", "created": "req.sort.oldest", "status": "req.sort.status"}
 AGES = (1, 7, 30)
 PAGE_SIZE = 50
 FormText = Annotated[Text(20_000, 1), Form()]  # type: ignore[valid-type]
@@ -42,15 +42,20 @@ class Filters:
     assignee: int | None = None
     age: int | None = None
     q: str = ""
-    sort: str = "-created"
+    sort: str = "due"
     offset: int = 0
+    unassigned: bool = False
+    overdue: bool = False
+    mine: bool = False
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self, staff: StaffUser) -> dict:
         return {
             "status": (list(OPEN_STATES) if self.status == "open" else self.status) or None,
             "department": self.department or None,
             "theme": self.theme or None,
-            "assignee_id": self.assignee,
+            "assignee_id": staff.id if self.mine else self.assignee,
+            "unassigned": self.unassigned,
+            "overdue": self.overdue,
             "older_than_days": float(self.age) if self.age else None,
             "text": self.q or None,
             "sort": self.sort,
@@ -62,8 +67,23 @@ class Filters:
         values = {
             "status": self.status, "department": self.department, "theme": self.theme, "assignee": self.assignee,
             "age": self.age, "q": self.q, "sort": self.sort, "offset": self.offset,
+            "unassigned": int(self.unassigned), "overdue": int(self.overdue), "mine": int(self.mine),
         } | changes
-        return urlencode({k: v for k, v in values.items() if v not in (None, "", 0) or k == "sort"})
+        return urlencode({k: v for k, v in values.items() if v not in (None, "", 0, False) or k == "sort"})
+
+    @property
+    def quick(self) -> str:
+        """Which inbox shortcut these filters are, for aria-current on it ("" when none or several)."""
+        others = (self.department, self.theme, self.assignee, self.age, self.q)
+        if any(others):
+            return ""
+        picked = [name for name, on in (("unassigned", self.unassigned), ("overdue", self.overdue),
+                                        ("mine", self.mine)) if on]
+        if self.status in ("new", "needs_info") and not picked:
+            return self.status
+        if not self.status and len(picked) == 1:
+            return picked[0]
+        return "all" if not self.status and not picked else ""
 
 
 def _filters(
@@ -73,14 +93,18 @@ def _filters(
     assignee: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     age: Annotated[int | None, Query(ge=0, le=36_500)] = None,
     q: Annotated[Text(500), Query()] = "",  # type: ignore[valid-type]
-    sort: Annotated[str, Query(max_length=20)] = "-created",
+    sort: Annotated[str, Query(max_length=20)] = "due",
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    unassigned: Annotated[bool, Query()] = False,
+    overdue: Annotated[bool, Query()] = False,
+    mine: Annotated[bool, Query()] = False,
 ) -> Filters:
     if status not in STATES and status != "open":
         status = ""
     if sort not in SORTS:
-        sort = "-created"
-    return Filters(status, department.strip(), theme.strip(), assignee, age or None, q.strip(), sort, offset)
+        sort = "due"
+    return Filters(status, department.strip(), theme.strip(), assignee, age or None, q.strip(), sort, offset,
+                   unassigned, overdue, mine)
 
 
 FiltersDep = Annotated[Filters, Depends(_filters)]
@@ -94,22 +118,35 @@ def requisition_list(
 
 
 def _list_page(request: Request, staff: StaffUser, services, filters: Filters) -> Response:  # noqa: ANN001
-    page = services.requisitions.list(staff, **filters.service_kwargs(), offset=filters.offset, limit=PAGE_SIZE)
+    page = services.requisitions.list(staff, **filters.service_kwargs(staff), offset=filters.offset, limit=PAGE_SIZE)
     advisers = _advisers(services, staff)
     return render(
         request,
         "requisitions.html",
         {
             "page": page, "filters": filters, "states": STATES, "sorts": SORTS, "ages": AGES,
-            "advisers": advisers, "page_size": PAGE_SIZE,
+            "advisers": advisers, "page_size": PAGE_SIZE, "inbox": services.requisitions.inbox(staff),
+            "coordinator": staff.role == "coordinator",
         },
     )
+
+
+@router.post("/dashboard/assign", dependencies=[CsrfChecked])
+def bulk_assign(
+    staff: Coordinator, services: ServicesDep,
+    adviser_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    selected: Annotated[list[int], Form(max_length=200)] = [],  # noqa: B006 - FastAPI copies defaults
+    back: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Assign every ticked requisition to one adviser: one transaction, so either all are assigned or none."""
+    services.requisitions.assign_many(staff, selected, adviser_id)
+    return RedirectResponse(f"/dashboard?{back}" if back else "/dashboard", status_code=303)  # a query: stays here
 
 
 @router.get("/dashboard/export.csv")
 def export_csv(request: Request, staff: Staff, services: ServicesDep, filters: FiltersDep) -> Response:
     """The filtered requisitions as CSV; cells that a spreadsheet would run as a formula are defused."""
-    rows = services.requisitions.export_rows(staff, **filters.service_kwargs())
+    rows = services.requisitions.export_rows(staff, **filters.service_kwargs(staff))
     columns = list(EXPORT_COLUMNS) or (list(rows[0]) if rows else [])
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
@@ -153,6 +190,8 @@ def allowed_actions(requisition: RequisitionView, staff: StaffUser) -> list[str]
         actions.append("close")
     if coordinator and "published" in next_states:
         actions.append("publish")
+    if coordinator and status == "published":
+        actions.append("unpublish")
     if coordinator and "duplicate" in next_states:
         actions.append("duplicate")
     if coordinator and "rejected" in next_states:
@@ -204,8 +243,17 @@ def requisition_detail(
             "advisers": _advisers(services, staff),
             "documents": sorted(documents.values(), key=lambda d: d.doc_id),
             "done": done == "1",
+            "notes": services.requisitions.notes(staff, requisition_id),
+            "templates": services.requisitions.templates.list(staff),
         },
     )
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/notes", dependencies=[CsrfChecked])
+def add_note(requisition_id: IdPath, staff: Staff, services: ServicesDep, text: FormText) -> Response:
+    """An internal note for the task force; the caseworker never sees it."""
+    services.requisitions.add_note(staff, requisition_id, text)
+    return RedirectResponse(f"/dashboard/requisitions/{requisition_id}?done=1#notes", status_code=303)
 
 
 def _title(documents, doc_id: str) -> str:  # noqa: ANN001
@@ -275,9 +323,43 @@ def close(requisition_id: IdPath, staff: Staff, services: ServicesDep) -> Respon
     return _back(requisition_id)
 
 
+@router.get("/dashboard/requisitions/{requisition_id}/publish")
+def publish_preview(request: Request, requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    """Exactly the document publishing will write and the assistant will cite, with the answer to edit first."""
+    return _preview_page(request, services, staff, requisition_id, None)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/preview", dependencies=[CsrfChecked])
+def publish_preview_edited(
+    request: Request, requisition_id: IdPath, staff: Coordinator, services: ServicesDep, text: FormText
+) -> Response:
+    return _preview_page(request, services, staff, requisition_id, text)
+
+
+def _preview_page(request: Request, services, staff: StaffUser, requisition_id: int, text: str | None) -> Response:  # noqa: ANN001
+    requisition = services.requisitions.get(staff, requisition_id)
+    edited = None if text is None or text.strip() == (requisition.answer or "").strip() else text
+    preview = services.requisitions.preview(requisition_id, staff, edited)
+    return render(request, "publish.html", {"r": requisition, "preview": preview,
+                                            "text": edited if edited is not None else requisition.answer or ""})
+
+
 @router.post("/dashboard/requisitions/{requisition_id}/publish", dependencies=[CsrfChecked])
-async def publish(requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
-    await run_in_threadpool(services.requisitions.publish, requisition_id, staff)
+async def publish(
+    requisition_id: IdPath, staff: Coordinator, services: ServicesDep,
+    text: Annotated[Text(20_000), Form()] = "",  # type: ignore[valid-type]
+) -> Response:
+    """Publish the answer as previewed; a text other than the stored answer is the coordinator's edit."""
+    stored = (await run_in_threadpool(services.requisitions.get, staff, requisition_id)).answer or ""
+    edited = text if text.strip() and text.strip() != stored.strip() else None
+    await run_in_threadpool(services.requisitions.publish, requisition_id, staff, edited)
+    return _back(requisition_id)
+
+
+@router.post("/dashboard/requisitions/{requisition_id}/unpublish", dependencies=[CsrfChecked])
+async def unpublish(requisition_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    """Take the published answer out of the corpus: the assistant stops citing it in every worker."""
+    await run_in_threadpool(services.requisitions.unpublish, requisition_id, staff)
     return _back(requisition_id)
 
 
@@ -300,3 +382,27 @@ def duplicate(
 def reject(requisition_id: IdPath, staff: Coordinator, services: ServicesDep, reason: FormText) -> Response:
     services.requisitions.reject(staff, requisition_id, reason)
     return _back(requisition_id)
+
+
+# ---------------------------------------------------------------------------- answer templates
+
+
+@router.get("/dashboard/templates")
+def templates_page(request: Request, staff: Coordinator, services: ServicesDep) -> Response:
+    """The coordinator's stored answer texts, which advisers insert into their answers."""
+    return render(request, "templates.html", {"templates": services.requisitions.templates.list(staff)})
+
+
+@router.post("/dashboard/templates", dependencies=[CsrfChecked])
+def save_template(
+    staff: Coordinator, services: ServicesDep, text: FormText,
+    title: Annotated[Text(200, 1), Form()],  # type: ignore[valid-type]
+) -> Response:
+    services.requisitions.templates.save(staff, title, text)
+    return RedirectResponse("/dashboard/templates", status_code=303)
+
+
+@router.post("/dashboard/templates/{template_id}/delete", dependencies=[CsrfChecked])
+def delete_template(template_id: IdPath, staff: Coordinator, services: ServicesDep) -> Response:
+    services.requisitions.templates.delete(staff, template_id)
+    return RedirectResponse("/dashboard/templates", status_code=303)

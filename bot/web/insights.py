@@ -74,10 +74,13 @@ def gap_map(request: Request, staff: Coordinator, services: ServicesDep, languag
     by_section: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     by_theme: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     by_month: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    untagged = [0, 0, 0]  # counted beside the chart: as a bar of its own it dwarfed every theme
     for series, section, themes, created in items:
         by_section[section][series] += 1
-        for theme in themes or ("—",):
+        for theme in themes:
             by_theme[theme][series] += 1
+        if not themes:
+            untagged[series] += 1
         by_month[created.strftime("%Y-%m")][series] += 1
     stats = services.requisitions.stats(staff)
     feedback = services.requisitions.feedback_summary(staff)
@@ -95,7 +98,9 @@ def gap_map(request: Request, staff: Coordinator, services: ServicesDep, languag
             "section_chart": charts.stacked_bars(_top(by_section), series),
             "theme_chart": charts.stacked_bars(_top(by_theme), series, label_width=220),
             "month_chart": charts.columns(months, [by_month[m] for m in months], series),
-            "hours": lambda seconds: "—" if seconds is None else f"{seconds / 3600:.1f} h",
+            "untagged": sum(untagged),
+            "untagged_share": round(100 * sum(untagged) / len(items)) if items else 0,
+            "any_theme": bool(by_theme),
         },
     )
 

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from bot.redaction_notice import describe_kinds
+from bot.requisitions.sla import Sla
 from bot.web.i18n import translate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -41,6 +42,34 @@ def waited(since: datetime | None, until: datetime | None = None, *, language: s
     if hours:
         return f"{translate('misc.hours', language, n=hours)} {translate('misc.minutes', language, n=minutes)}"
     return translate("misc.minutes", language, n=minutes)
+
+
+def duration(seconds: float | None, *, language: str = "da") -> str:
+    """A duration in the unit that reads best: '58 s', '12 min', '4 t 12 min', '1 d 4 t' (— for none)."""
+    if seconds is None:
+        return "—"
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return translate("misc.seconds", language, n=int(seconds))
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{translate('misc.days', language, n=days)}" + (
+            f" {translate('misc.hours', language, n=hours)}" if hours else "")
+    if hours:
+        return f"{translate('misc.hours', language, n=hours)}" + (
+            f" {translate('misc.minutes', language, n=minutes)}" if minutes else "")
+    return translate("misc.minutes", language, n=minutes)
+
+
+def sla_text(sla: Sla | None, *, language: str = "da") -> str:
+    """A requisition's clock in words, e.g. '1 d 4 t af 2 d' or 'Overskredet: 2 d 3 t af 2 d'."""
+    if sla is None:
+        return "—"
+    text = translate("sla.of", language, elapsed=duration(sla.elapsed_seconds, language=language),
+                     allowed=duration(sla.allowed_seconds, language=language))
+    return translate("sla.overdue", language, text=text) if sla.overdue else text
 
 
 def timestamp(value: datetime | str | None) -> str:
@@ -74,6 +103,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "csrf_token": page.csrf_token,
         "user": page.user,
         "waited": lambda since, until=None: waited(since, until, language=language),
+        "duration": lambda seconds: duration(seconds, language=language),
+        "sla_text": lambda sla: sla_text(sla, language=language),
         "path": request.url.path,
     }
     response = templates.TemplateResponse(request, name, base | (context or {}), status_code=status_code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -108,14 +108,27 @@ class FakePublisher:
 
     calls: list[dict[str, object]] = field(default_factory=list)
 
+    withdrawn: list[str] = field(default_factory=list)
+
     def publish_best_practice(
-        self, question: str, answer: str, adviser_role: str, published_on: date, requisition_number: str
+        self, question: str, answer: str, adviser_role: str, published_on: date, requisition_number: str,
+        sources: Sequence[tuple[str, str, str]] = (),
     ) -> str:
         self.calls.append(
             {"question": question, "answer": answer, "adviser_role": adviser_role,
-             "published_on": published_on, "requisition_number": requisition_number}
+             "published_on": published_on, "requisition_number": requisition_number, "sources": list(sources)}
         )
         return f"taskforce-{requisition_number.lower()}"
+
+    def preview_best_practice(
+        self, question: str, answer: str, adviser_role: str, published_on: date, requisition_number: str,
+        sources: Sequence[tuple[str, str, str]] = (),
+    ) -> str:
+        return f"{question}\n\n{answer}"
+
+    def withdraw_best_practice(self, doc_id: str) -> bool:
+        self.withdrawn.append(doc_id)
+        return True
 
 
 @pytest.fixture

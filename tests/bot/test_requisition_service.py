@@ -238,6 +238,7 @@ def test_publish_sends_question_answer_and_role_never_a_name(service, people, pu
         "adviser_role": "adviser",
         "published_on": clock.now.date(),
         "requisition_number": req.number,
+        "sources": [("004_139553ee05667919", "", "")],  # the cited source goes into the published document
     }
     assert people.adviser.username not in str(call)
     with database.engine.connect() as connection:

@@ -20,7 +20,7 @@ EXPECTED = {
     "closed": set(),
     "duplicate": set(),
     "rejected": set(),
-    "published": set(),
+    "published": {"answered"},
 }
 
 
@@ -94,6 +94,8 @@ def _do(service: RequisitionService, people, requisition_id: int, target: str) -
             service.start(people.coordinator, requisition_id)
     elif target == "needs_info":
         service.ask_for_info(people.coordinator, requisition_id, "Mere om sagen?")
+    elif target == "answered" and service.get(SYSTEM, requisition_id).status == "published":
+        service.unpublish(requisition_id, people.coordinator)
     elif target == "answered":
         service.answer(people.coordinator, requisition_id, "Svar fra task forcen.")
     elif target == "closed":

@@ -37,6 +37,21 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 
+  // An answer template is inserted where the cursor is in the answer (the picker only shows with this script).
+  document.querySelectorAll("button[data-insert-template]").forEach(function (button) {
+    var select = document.getElementById(button.dataset.insertTemplate);
+    var area = select && document.getElementById(select.dataset.templateFor);
+    if (!area) { return; }
+    button.closest(".template-pick").hidden = false;
+    button.addEventListener("click", function () {
+      var text = select.options[select.selectedIndex].dataset.text || "";
+      var start = area.selectionStart, end = area.selectionEnd;
+      area.value = area.value.slice(0, start) + text + area.value.slice(end);
+      area.focus();
+      area.selectionStart = area.selectionEnd = start + text.length;
+    });
+  });
+
   // The document viewer scrolls the cited passage into the middle of the screen.
   var cited = document.querySelector("mark.current");
   if (cited) {
