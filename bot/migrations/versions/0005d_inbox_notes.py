@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005d'
-down_revision = '0004c'
+down_revision = '0005b'
 branch_labels = None
 depends_on = None
 
