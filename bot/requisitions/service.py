@@ -228,7 +228,7 @@ class RequisitionService:
         """Route a question the engine could not answer; returns the requisition, similar open ones, redactions.
 
         With an `idempotency_key` (the API's Idempotency-Key header, the web chat's per-message key, a Telegram
-        update id), a second call with the same key for the same caseworker returns the first requisition
+        message), a second call with the same key for the same caseworker returns the first requisition
         (`replayed=True`) instead of creating another: a client retrying after a dropped connection."""
         if not isinstance(caseworker, Caseworker):
             raise PermissionDenied("Only a registered caseworker can send a requisition.")

@@ -311,8 +311,11 @@ async def _provide_info(context: BotContext, message: Message, redaction: Redact
 async def _create_requisition(context: BotContext, message: Message, question: str, answer: Answer | None, extra: str | None,
                               language: Language, redacted: Sequence[str], *, pending: PendingAnswer | None = None,
                               token: str | None = None) -> None:
+    # The message that made the requisition is its key: an update Telegram delivers again after a crash (or a
+    # second tap on "Send uden kontekst") finds the requisition already made instead of making another.
     created = await asyncio.to_thread(
-        context.services.requisitions.create, context.registered, question, answer, context=extra or None
+        context.services.requisitions.create, context.registered, question, answer, context=extra or None,
+        idempotency_key=f"telegram:{message.chat_id}:{message.message_id}",
     )
     number = created.requisition.number
     log.info("caseworker %s routed a question as %s", context.registered.id, number)

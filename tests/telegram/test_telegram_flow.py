@@ -66,6 +66,23 @@ async def test_the_prompts_buttons_go_once_the_context_is_given(
     assert edits and not edits[-1].buttons()
 
 
+async def test_an_update_telegram_delivers_again_makes_no_second_requisition(
+    application: Application, anna: Person, transport: RecordingRequest, services: Services, caseworker: Caseworker
+) -> None:
+    """After a crash Telegram hands out the same update again: the requisition its message made is found, not
+    made twice (the message is the requisition's idempotency key), and the reply it already had is not sent again."""
+    await start_route(application, anna, transport)
+    context = anna.text("Det gælder en familie i Nordvest")
+    await deliver(application, context)
+    first = transport.last_message().text
+    await start_route(application, anna, transport)  # the restarted bot has a route waiting again
+    await deliver(application, context)
+
+    page = services.requisitions.list(caseworker)
+    assert page.total == 1 and page.items[0].number in first
+    assert sum("Sendt til task forcen" in call.text for call in transport.named("sendMessage")) == 1
+
+
 async def test_information_for_the_one_open_request_needs_no_reply_gesture(
     application: Application, anna: Person, transport: RecordingRequest, services: Services, caseworker: Caseworker
 ) -> None:
