@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.telegram.memory import AnswerMemory, PendingAnswer
+from bot.telegram.memory import AnswerMemory, PendingAnswer, WaitingRoute
 from bot.telegram.ratelimit import FloodLimiter
 from bot.telegram.sending import Courier, SendLog
 
@@ -92,8 +92,8 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
     async def await_context(self, token: str) -> None:
         await asyncio.to_thread(self.memory.await_context, self.registered.id, token)
 
-    async def take_waiting_route(self) -> str | None:
-        """The token of the answer waiting for context, if the caseworker was asked recently; clears it."""
+    async def take_waiting_route(self) -> WaitingRoute | None:
+        """The answer waiting for context, expired or not; clears the wait."""
         return await asyncio.to_thread(self.memory.take_waiting_route, self.registered.id)
 
     async def cancel_waiting_route(self) -> None:

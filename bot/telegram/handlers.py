@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
@@ -183,32 +184,51 @@ async def _handle_text(context: BotContext, messages: list[Message]) -> None:
             return
         if await _provide_info(context, message, redaction, gesture=True):
             return
-        token = await context.take_waiting_route()
-        pending = await context.recall(token) if token else None
-        if pending is not None and pending.routed_as is None and token is not None:
-            await _clear_prompt(context, message.chat_id, pending, token)
-            if _is_new_question(redaction.text):
+        waiting = await context.take_waiting_route()
+        pending = await context.recall(waiting.token) if waiting else None
+        lead = None
+        if waiting is not None and pending is not None and pending.routed_as is None:
+            await _clear_prompt(context, message.chat_id, pending, waiting.token)
+            if waiting.expired:  # the prompt said how long it waits: say that it stopped, and nothing was sent
+                lead = text("route_expired", pending.language)
+            elif _is_new_question(redaction.text):
                 await _answer(context, message, redaction, lead=text("route_left", pending.language))
                 return
-            await _create_requisition(context, message, pending.question, pending.answer, redaction.text,
-                                      pending.language, redaction.found, pending=pending, token=token)
-            return
+            else:
+                await _create_requisition(context, message, pending.question, pending.answer, redaction.text,
+                                          pending.language, redaction.found, pending=pending, token=waiting.token)
+                return
         if not _is_new_question(redaction.text) and await _provide_info(context, message, redaction, gesture=False):
             return
-        await _answer(context, message, redaction)
+        await _answer(context, message, redaction, lead=lead)
+
+
+_QUESTION_WORDS = frozenset(
+    "hvad hvem hvor hvordan hvornår hvilken hvilket hvilke hvorfor what who whom whose where when why which how".split()
+)
+_ASKING_VERBS = frozenset("må kan skal bør får er har gælder findes can may must should do does is are will".split())
+_SUBJECTS = frozenset(
+    "jeg vi man der det den de du hun han borgeren kommunen i we you it they she he there the a an my our".split()
+)
 
 
 def _is_new_question(value: str) -> bool:
-    """A question mark makes a message a question of its own, never the context or information asked for."""
-    return "?" in value
+    """A question of its own, never the context or information asked for: a question mark, a question word first
+    ("Hvem betaler tolken"), or a verb before its subject ("Må jeg bruge tolk", "Can we ...")."""
+    if "?" in value:
+        return True
+    words = re.findall(r"\w+", value.casefold())[:2]
+    if words and words[0] in _QUESTION_WORDS:
+        return True
+    return len(words) == 2 and words[0] in _ASKING_VERBS and words[1] in _SUBJECTS
 
 
 async def _leave_route(context: BotContext, chat_id: int) -> None:
     """End a waiting route (its prompt loses its buttons)."""
-    token = await context.take_waiting_route()
-    pending = await context.recall(token) if token else None
-    if pending is not None and token is not None:
-        await _clear_prompt(context, chat_id, pending, token)
+    waiting = await context.take_waiting_route()
+    pending = await context.recall(waiting.token) if waiting else None
+    if pending is not None and waiting is not None:
+        await _clear_prompt(context, chat_id, pending, waiting.token)
 
 
 async def _clear_prompt(context: BotContext, chat_id: int, pending: PendingAnswer, token: str) -> None:

@@ -25,6 +25,14 @@ KEPT_DAYS = 7
 ROUTE_WAIT_SECONDS = 15 * 60  # after this, a message is a new question, not the context asked for
 
 
+@dataclass(frozen=True)
+class WaitingRoute:
+    """The answer whose route waits for the caseworker's context; `expired` once the wait ran out unanswered."""
+
+    token: str
+    expired: bool
+
+
 @dataclass
 class PendingAnswer:
     """An answer shown with buttons: what feedback and routing need, and what was already done with it."""
@@ -95,10 +103,10 @@ class AnswerMemory:
 
         self.database.run(work)
 
-    def take_waiting_route(self, caseworker_id: int) -> str | None:
-        """The token of the answer waiting for context, if the caseworker was asked recently; clears the wait."""
+    def take_waiting_route(self, caseworker_id: int) -> WaitingRoute | None:
+        """The answer waiting for context (expired or not, so its prompt can say so); clears the wait."""
 
-        def work(session: Session) -> str | None:
+        def work(session: Session) -> WaitingRoute | None:
             row = session.scalars(select(TelegramAnswerRow).where(
                 TelegramAnswerRow.caseworker_id == caseworker_id, TelegramAnswerRow.waiting_since.is_not(None))
                 .order_by(TelegramAnswerRow.waiting_since.desc())).first()
@@ -108,7 +116,7 @@ class AnswerMemory:
             session.execute(update(TelegramAnswerRow).where(TelegramAnswerRow.caseworker_id == caseworker_id)
                             .values(waiting_since=None))
             fresh = since is not None and _now() - since <= timedelta(seconds=ROUTE_WAIT_SECONDS)
-            return token if fresh else None
+            return WaitingRoute(token, expired=not fresh)
 
         return self.database.run(work)
 

@@ -31,6 +31,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "da": "<i>Det tog jeg som et nyt spørgsmål; det forrige er ikke sendt til task forcen.</i>",
         "en": "<i>I took that as a new question; the previous one was not sent to the task force.</i>",
     },
+    "route_expired": {
+        "da": "<i>Jeg ventede 15 minutter på konteksten; det forrige spørgsmål er ikke sendt til task forcen. "
+        "Din besked har jeg taget som et nyt spørgsmål.</i>",
+        "en": "<i>I waited 15 minutes for the context; the previous question was not sent to the task force. "
+        "I took your message as a new question.</i>",
+    },
     "button_up": {"da": "👍", "en": "👍"},
     "button_down": {"da": "👎", "en": "👎"},
     "button_route": {"da": "Send til task forcen", "en": "Send to the task force"},
@@ -49,11 +55,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "ask_context": {
         "da": "<b>Klar til at sende til task forcen.</b> Din næste besked bliver sendt med som kontekst, fx hvilken "
         "slags sag det er, eller hvad du har prøvet. Eller tryk «Send uden kontekst» eller «Fortryd».\n"
-        "<i>Skriver du et spørgsmål (med ?), besvarer jeg det i stedet. Jeg venter 15 minutter. "
+        "<i>Skriver du et nyt spørgsmål (med ? eller et spørgeord først), besvarer jeg det i stedet. Jeg venter 15 minutter. "
         "Skriv ikke CPR-numre eller navne.</i>",
         "en": "<b>Ready to send to the task force.</b> Your next message goes with it as context, e.g. what kind "
         "of case this is or what you have tried. Or press “Send without context” or “Cancel”.\n"
-        "<i>If you write a question (with ?), I answer it instead. I wait 15 minutes. "
+        "<i>If you write a new question (with ? or a question word first), I answer it instead. I wait 15 minutes. "
         "Please do not write CPR numbers or names.</i>",
     },
     "route_cancelled": {"da": "Spørgsmålet er ikke sendt.", "en": "The question was not sent."},

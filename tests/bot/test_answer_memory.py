@@ -14,7 +14,7 @@ from bot.answer_types import Answer, Citation
 from bot.db import Database
 from bot.models import TelegramAnswerRow
 from bot.telegram import memory as memory_module
-from bot.telegram.memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer
+from bot.telegram.memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
 
 CITATION = Citation(doc_id="001_x", title="Høring", date="2006-11-17", section="Høring", text="Svaret sendes til X.",
                     quote="Svaret sendes til X.", score=0.8, chunk_id="c1", start=3, end=23)
@@ -57,7 +57,7 @@ def test_the_wait_for_context_is_taken_once_and_expires(memory: AnswerMemory, mo
     assert memory.take_waiting_route(7) is None
     memory.await_context(7, first)
     memory.await_context(7, second)  # the latest press wins
-    assert memory.take_waiting_route(7) == second
+    assert memory.take_waiting_route(7) == WaitingRoute(second, expired=False)
     assert memory.take_waiting_route(7) is None
     memory.await_context(7, first)
     memory.cancel_waiting_route(7)
@@ -66,6 +66,7 @@ def test_the_wait_for_context_is_taken_once_and_expires(memory: AnswerMemory, mo
     memory.await_context(7, first)
     later = memory_module._now() + timedelta(seconds=memory_module.ROUTE_WAIT_SECONDS + 1)
     monkeypatch.setattr(memory_module, "_now", lambda: later)
+    assert memory.take_waiting_route(7) == WaitingRoute(first, expired=True)  # once, so the prompt can say so
     assert memory.take_waiting_route(7) is None
 
 

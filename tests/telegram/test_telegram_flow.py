@@ -3,6 +3,8 @@ flood limit and the smaller things a good chat bot gets right (`/status`, simila
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from telegram.ext import Application
 from telegram_fakes import Call, Person, RecordingRequest, deliver
@@ -11,6 +13,7 @@ from telegram_setup import ANSWERABLE, UNANSWERABLE, answer_from_the_task_force
 from bot.actors import SYSTEM, Caseworker
 from bot.services import Services
 from bot.settings import Settings
+from bot.telegram import memory as memory_module
 
 PASSWORD = "lang-og-sikker-kode-til-test-42"
 
@@ -50,6 +53,34 @@ async def test_a_question_after_send_to_the_task_force_is_answered_not_taken_as_
 
     assert services.requisitions.list(caseworker).total == 0
     assert "nyt spørgsmål" in reply.text and "Ifølge" in reply.text and reply.buttons()
+    [cleared] = transport.named("editMessageReplyMarkup")
+    assert cleared.params["message_id"] == prompt.result["message_id"] and not cleared.buttons()
+
+
+async def test_a_question_without_a_question_mark_also_leaves_the_route(
+    application: Application, anna: Person, transport: RecordingRequest, services: Services, caseworker: Caseworker
+) -> None:
+    await start_route(application, anna, transport)
+
+    reply = await ask(application, anna, transport, "Hvor mange rådgivere har task forcen")
+
+    assert services.requisitions.list(caseworker).total == 0
+    assert "nyt spørgsmål" in reply.text and "Ifølge" in reply.text
+
+
+async def test_when_the_wait_for_context_runs_out_the_prompt_goes_and_the_bot_says_so(
+    application: Application, anna: Person, transport: RecordingRequest, services: Services, caseworker: Caseworker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, prompt = await start_route(application, anna, transport)
+    later = memory_module._now() + timedelta(seconds=memory_module.ROUTE_WAIT_SECONDS + 1)
+    monkeypatch.setattr(memory_module, "_now", lambda: later)
+    transport.clear()
+
+    reply = await ask(application, anna, transport, "Det gælder en familie i Nordvest")
+
+    assert services.requisitions.list(caseworker).total == 0
+    assert "ventede 15 minutter" in reply.text and "ikke sendt til task forcen" in reply.text
     [cleared] = transport.named("editMessageReplyMarkup")
     assert cleared.params["message_id"] == prompt.result["message_id"] and not cleared.buttons()
 
