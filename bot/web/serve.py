@@ -75,6 +75,7 @@ def serve(settings: Settings, workers: int | None = None) -> int:
             if password and settings.coordinator_password is None:
                 announce_bootstrap(password)
             print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), 1 worker", flush=True)
+            _announce_telegram(settings)
             server = _server(uvicorn.Config(create_app(settings, services), **common))
             try:
                 server.run()
@@ -92,6 +93,7 @@ def serve(settings: Settings, workers: int | None = None) -> int:
     if password and settings.coordinator_password is None:
         announce_bootstrap(password)
     print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), {workers} worker(s)", flush=True)
+    _announce_telegram(settings)
     os.environ[SETTINGS_ENV] = settings_json(settings)
     config = uvicorn.Config("bot.web.serve:worker_app", factory=True, workers=workers, **common)
     supervisor = _Supervisor(config, sockets=[config.bind_socket()])
@@ -178,3 +180,13 @@ def worker_app():  # noqa: ANN201 - a FastAPI app
     raw = os.environ.get(SETTINGS_ENV)
     settings = Settings(**json.loads(raw)) if raw else Settings()
     return create_app(settings, prepare=False)
+
+
+def _announce_telegram(settings: Settings) -> None:
+    """Say on the console whether the same process answers on Telegram, and how (the operator sees it without -v)."""
+    if settings.telegram_token is None:
+        print("Vejviser: Telegram is off (no VEJVISER_TELEGRAM_TOKEN)", flush=True)
+    elif settings.telegram_webhook_secret is None:
+        print("Vejviser: Telegram bot on, polling (no webhook secret set)", flush=True)
+    else:
+        print("Vejviser: Telegram bot on, updates by webhook at /telegram/webhook", flush=True)

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bot.errors import ConfigurationError
-from bot.web.serve import check_deployment, settings_json
+from bot.web.serve import _announce_telegram, check_deployment, settings_json
 from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, web_settings
 from tests.web.test_web_browser import free_port
 
@@ -33,6 +33,17 @@ def test_telegram_polling_with_several_workers_is_refused(engine_dir):
     with pytest.raises(ConfigurationError, match="WEBHOOK_SECRET"):
         check_deployment(settings, 2)
     check_deployment(settings.model_copy(update={"telegram_webhook_secret": "s" * 32}), 2)
+
+
+@pytest.mark.parametrize(("overrides", "said"), [
+    ({}, "Telegram is off"),
+    ({"telegram_token": "1:abc"}, "Telegram bot on, polling"),
+    ({"telegram_token": "1:abc", "telegram_webhook_secret": "s" * 32}, "updates by webhook at /telegram/webhook"),
+])
+def test_serve_says_whether_and_how_it_answers_on_telegram(engine_dir, capsys, overrides, said):
+    """Without -v: the operator sees on the console whether the bot runs, and by polling or webhook."""
+    _announce_telegram(web_settings(engine_dir, **overrides))
+    assert said in capsys.readouterr().out
 
 
 def test_workers_get_the_parents_settings_with_secrets(engine_dir):
