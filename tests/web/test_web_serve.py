@@ -46,6 +46,43 @@ def test_serve_says_whether_and_how_it_answers_on_telegram(engine_dir, capsys, o
     assert said in capsys.readouterr().out
 
 
+def test_several_workers_start_from_a_parent_without_an_engine_and_a_patient_health_check(engine_dir, monkeypatch):
+    """Issue 18.5/18.6: the parent never loads an answer engine (a worker's 1 GB; the index check runs in a child
+    that exits), and uvicorn's worker health check waits the configured time instead of its fixed 5 s, which
+    killed workers still loading on a busy machine."""
+    import bot.services
+    import bot.web.serve as serve_module
+    from bot.answer import AnswerEngine
+
+    def no_engine_here(*args, **kwargs):
+        raise AssertionError("the parent loaded an answer engine")
+
+    monkeypatch.setattr(AnswerEngine, "load", no_engine_here)
+    monkeypatch.setattr(bot.services, "load_services", no_engine_here)
+    monkeypatch.setattr(bot.services, "prepare_storage", lambda settings: None)
+    started = []
+
+    class Supervisor:
+        signalled = True
+
+        def __init__(self, config, sockets):
+            started.append(config)
+            for sock in sockets:
+                sock.close()
+
+        def run(self):
+            pass
+
+    monkeypatch.setattr(serve_module, "_Supervisor", Supervisor)
+    settings = web_settings(engine_dir, database_url="postgresql+psycopg://u@127.0.0.1/db", host="127.0.0.1",
+                            port=free_port())
+
+    assert serve_module.serve(settings, 2) == 0
+    [config] = started
+    assert config.workers == 2
+    assert config.timeout_worker_healthcheck == settings.worker_healthcheck_seconds >= 30
+
+
 def test_workers_get_the_parents_settings_with_secrets(engine_dir):
     import json
 
