@@ -28,9 +28,11 @@ from bot.actors import CHANNELS, ROLES, Actor, Caseworker, StaffUser, actor_labe
 from bot.control_chars import strip_controls
 from bot.db import Database
 from bot.errors import DatabaseUnavailable, InvalidInput, NotFound, PermissionDenied
-from bot.models import ApiTokenRow, CaseworkerRow, InviteRow, LoginAttemptRow, StaffUserRow, WebSessionRow
+from bot.mfa import SecondFactor
+from bot.models import ApiTokenRow, CaseworkerRow, InviteRow, StaffUserRow, WebSessionRow
 from bot.redaction import redact
 from bot.settings import Settings
+from bot.throttling import SignInThrottle, invite_subject
 
 MAX_CACHED_TOKENS = 1_000
 
@@ -39,8 +41,18 @@ MAX_PASSWORD_CHARS = 1024
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,49}$")
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
 INVITE_LENGTH = 12
-ADDRESS_FAILURE_FACTOR = 4  # an address (an office behind NAT) gets more tries than one username
 LANGUAGES = ("da", "en")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A staff user whose password was right: how many failed tries there were since their last sign-in, and
+    whether the password they used is a one-time one that must be changed before anything else."""
+
+    user: StaffUser
+    failures_since_last: int
+    must_change_password: bool
+    mfa_enrolled: bool = False  # a TOTP code (or a recovery code) must follow before a session starts
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,8 @@ class WebSession:
     csrf_token: str
     created_at: datetime
     last_seen: datetime
+    must_change_password: bool = False  # staff signed in with a one-time password: only /password until changed
+    mfa_missing: bool = False  # staff without a second factor where one is required: only enrolment until set up
 
 
 @dataclass(frozen=True)
@@ -196,11 +210,16 @@ class AccountService:
         # Tokens this process verified against the database lately: used only while the database is down, so
         # /api/ask keeps answering from the index during an outage (bounded in age and count).
         self._verified_tokens: dict[str, tuple[ApiToken, float]] = {}
+        self.throttle = SignInThrottle(database, settings, lambda: self.clock())
+        self.mfa = SecondFactor(database, self.throttle)
 
     # --- staff users -----------------------------------------------------------------------------
 
-    def create_user(self, actor: Actor, username: str, password: str, role: str) -> StaffUser:
-        """A new coordinator or adviser (coordinator only); the password is checked and hashed with argon2id."""
+    def create_user(self, actor: Actor, username: str, password: str, role: str, *, one_time: bool = False) -> StaffUser:
+        """A new coordinator or adviser (coordinator only); the password is checked and hashed with argon2id.
+
+        `one_time`: someone else chose the password (printed, handed over), so it must be changed at first sign-in.
+        """
         self._require_coordinator(actor)
         name = (username or "").strip().lower()
         if not USERNAME_RE.match(name):
@@ -213,21 +232,32 @@ class AccountService:
         def work(session: Session) -> StaffUser:
             if session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name)) is not None:
                 raise InvalidInput(f"The username '{name}' is taken.")
-            row = StaffUserRow(username=name, role=role, password_hash=password_hash, active=True, created_at=self.clock())
+            row = StaffUserRow(username=name, role=role, password_hash=password_hash, active=True, created_at=self.clock(),
+                               must_change_password=one_time, failed_since_sign_in=0)
             session.add(row)
             session.flush()
-            self._audit(session, actor, "user.create", f"user:{name}", {"role": role})
+            self._audit(session, actor, "user.create", f"user:{name}", {"role": role, "one_time_password": one_time})
             return _user_view(row)
 
         return self.database.run(work)
 
-    def authenticate(self, username: str, password: str, *, address: str = "") -> StaffUser | None:
-        """The user if the password is right and the account active and not rate-limited; else None. Recorded."""
+    def authenticate(self, username: str, password: str, *, address: str = "", known_device: bool = False) -> StaffUser | None:
+        """The user if the password is right and the account active; None otherwise. Raises `Throttled`."""
+        signed_in = self.sign_in(username, password, address=address, known_device=known_device)
+        return signed_in.user if signed_in is not None else None
+
+    def sign_in(self, username: str, password: str, *, address: str = "", known_device: bool = False) -> SignedIn | None:
+        """Check a staff password: `Throttled` (with the wait) before any check when there were too many failures,
+        None when wrong, else who signed in; every try is recorded, and a failure counts towards the user's notice.
+
+        `known_device`: the browser carries a signed cookie from an earlier sign-in of this user, so failures for
+        the username from elsewhere (an attacker's) do not slow it down; its own address's failures still do.
+        """
         name = _login_name(username)
         where = (address or "")[:64]
         if not name or not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
             return None
-        limited = self.is_rate_limited(name, where)
+        self.throttle.check("password", name, where, known_device=known_device)
         row = self.database.run(
             lambda s: s.execute(select(StaffUserRow).where(StaffUserRow.username == name)).scalar_one_or_none(),
             readonly=True,
@@ -243,15 +273,25 @@ class AccountService:
                     rehash = self.hasher.hash(password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 ok = False
-        ok = ok and not limited and row is not None and row.active
+        ok = ok and row is not None and row.active
 
-        def record(session: Session) -> None:
-            session.add(LoginAttemptRow(username=name, address=where, at=self.clock(), ok=ok))
-            if ok and rehash and row is not None:
-                session.execute(update(StaffUserRow).where(StaffUserRow.id == row.id).values(password_hash=rehash))
+        def record(session: Session) -> SignedIn | None:
+            self.throttle.record(session, "password", name, where, ok)
+            if row is None:
+                return None
+            current = session.get(StaffUserRow, row.id, with_for_update=True)
+            if current is None:
+                return None
+            if not ok:
+                current.failed_since_sign_in = (current.failed_since_sign_in or 0) + 1
+                return None
+            failures, current.failed_since_sign_in = current.failed_since_sign_in or 0, 0
+            if rehash:
+                current.password_hash = rehash
+            return SignedIn(user=_user_view(current), failures_since_last=failures,
+                            must_change_password=bool(current.must_change_password), mfa_enrolled=bool(current.mfa_secret))
 
-        self.database.run(record)
-        return _user_view(row) if ok and row is not None else None
+        return self.database.run(record)
 
     def _burn_time(self, password: str) -> None:
         if self._dummy_hash is None:
@@ -261,31 +301,19 @@ class AccountService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             pass
 
-    def is_rate_limited(self, username: str, address: str = "") -> bool:
-        """Too many recent failures for this username (since its last success) or from this address."""
-        name = _login_name(username)
-        where = (address or "")[:64]
-        limit = self.settings.login_max_failures
-        since = self.clock() - timedelta(minutes=self.settings.login_window_minutes)
+    def retry_after(self, username: str, address: str = "", *, known_device: bool = False) -> int:
+        """Seconds before this username may try a password from this address again; 0: now."""
+        return self.throttle.retry_after("password", _login_name(username), (address or "")[:64], known_device=known_device)
 
-        def work(session: Session) -> bool:
-            last_ok = session.scalar(
-                select(func.max(LoginAttemptRow.at)).where(LoginAttemptRow.username == name, LoginAttemptRow.ok.is_(True))
-            )
-            start = max(since, last_ok) if last_ok is not None else since
-            by_name = session.scalar(
-                select(func.count()).where(LoginAttemptRow.username == name, LoginAttemptRow.ok.is_(False), LoginAttemptRow.at > start)
-            ) or 0
-            if by_name >= limit:
-                return True
-            if not where:
-                return False
-            by_address = session.scalar(
-                select(func.count()).where(LoginAttemptRow.address == where, LoginAttemptRow.ok.is_(False), LoginAttemptRow.at > since)
-            ) or 0
-            return by_address >= limit * ADDRESS_FAILURE_FACTOR
+    def is_rate_limited(self, username: str, address: str = "", *, known_device: bool = False) -> bool:
+        """Whether a password try for this username from this address must wait (see bot/throttling.py)."""
+        return self.retry_after(username, address, known_device=known_device) > 0
 
-        return self.database.run(work, readonly=True)
+    def must_change_password(self, user_id: int) -> bool:
+        """The user signed in with a one-time password (printed or set by the coordinator) not yet changed."""
+        return bool(self.database.run(
+            lambda s: s.scalar(select(StaffUserRow.must_change_password).where(StaffUserRow.id == user_id)), readonly=True
+        ))
 
     def get_user(self, user_id: int) -> StaffUser:
         def work(session: Session) -> StaffUser:
@@ -315,15 +343,18 @@ class AccountService:
         )
 
     def set_password(self, actor: Actor, user_id: int, password: str) -> None:
-        """A new password (the user themself or the coordinator); signs the user out everywhere."""
+        """A new password (the user themself, or the coordinator: then one-time, to be changed); signs the user out everywhere."""
         if not (is_privileged(actor) or (isinstance(actor, StaffUser) and actor.id == user_id)):
             raise PermissionDenied("You can only change your own password.")
         user = self.get_user(user_id)
         check_password(password, user.username)
         password_hash = self.hasher.hash(password)
 
+        one_time = not (isinstance(actor, StaffUser) and actor.id == user_id)  # set for someone else: to be changed
+
         def work(session: Session) -> None:
-            session.execute(update(StaffUserRow).where(StaffUserRow.id == user_id).values(password_hash=password_hash))
+            session.execute(update(StaffUserRow).where(StaffUserRow.id == user_id).values(
+                password_hash=password_hash, must_change_password=one_time))
             session.execute(update(WebSessionRow).where(WebSessionRow.user_id == user_id).values(revoked=True))
             self._audit(session, actor, "user.password", f"user:{user.username}", {})
 
@@ -375,7 +406,7 @@ class AccountService:
         from bot.actors import SystemActor
 
         try:
-            self.create_user(SystemActor("bootstrap"), "coordinator", password, "coordinator")
+            self.create_user(SystemActor("bootstrap"), "coordinator", password, "coordinator", one_time=configured is None)
         except (IntegrityError, InvalidInput):
             return None  # another process made it at the same moment, or the name is taken by an inactive user
         return None if configured else password
@@ -406,11 +437,19 @@ class AccountService:
         return self.database.run(work)
 
     def redeem_invite(
-        self, code: str, *, channel: str, external_id: str, display_name: str, language: str = "da"
+        self, code: str, *, channel: str, external_id: str, display_name: str, language: str = "da", address: str = ""
     ) -> Caseworker:
-        """Register (or re-register) the caseworker on a channel with the invite's department; the code is used up."""
+        """Register (or re-register) the caseworker on a channel with the invite's department; the code is used up.
+
+        With a client `address` (the web), wrong codes are throttled per (code prefix, address) and per address
+        (`Throttled`); Telegram passes none, its own per-user rate limit applies.
+        """
         self._check_caseworker_fields(channel, external_id, display_name, language)
-        digest = _sha256(_normalise_invite(code or ""))
+        normalised = _normalise_invite(code or "")
+        digest = _sha256(normalised)
+        where, subject = (address or "")[:64], invite_subject(normalised)
+        if where:
+            self.throttle.check("invite", subject, where)
 
         def work(session: Session) -> Caseworker:
             invite = session.execute(select(InviteRow).where(InviteRow.code_hash == digest).with_for_update()).scalar_one_or_none()
@@ -427,9 +466,25 @@ class AccountService:
             invite.used_by, invite.used_at = row.id, now
             self._audit(session, f"caseworker:{row.id}", "invite.redeem", f"invite:{invite.id}",
                         {"caseworker": row.id, "channel": channel, "department": invite.department})
+            if where:
+                self.throttle.record(session, "invite", subject, where, True)
             return _caseworker_view(row)
 
-        return self.database.run(work)
+        try:
+            return self.database.run(work)
+        except InvalidInput:
+            if where:
+                self.throttle.record_now("invite", subject, where, False)
+            raise
+
+    def sign_in_caseworker(self, external_id: str, *, subject: str, address: str) -> Caseworker | None:
+        """A web caseworker by their key's hash; wrong keys are throttled per (key prefix, address) and, far more
+        generously, per address (`Throttled`), in the database, so every worker counts the same tries."""
+        where = (address or "")[:64]
+        self.throttle.check("key", subject, where)
+        caseworker = self.get_caseworker("web", external_id) if external_id else None
+        self.throttle.record_now("key", subject, where, caseworker is not None)
+        return caseworker
 
     def get_caseworker(self, channel: str, external_id: str) -> Caseworker | None:
         def work(session: Session) -> Caseworker | None:
@@ -722,18 +777,22 @@ class AccountService:
 
     def _session_view(self, session: Session, row: WebSessionRow) -> WebSession | None:
         user = caseworker = None
+        must_change = mfa_missing = False
         if row.user_id is not None:
             user_row = session.get(StaffUserRow, row.user_id)
             if user_row is None or not user_row.active:
                 return None
             user = _user_view(user_row)
+            must_change = bool(user_row.must_change_password)
+            mfa_missing = self.settings.mfa_required and not user_row.mfa_secret
         else:
             cw_row = session.get(CaseworkerRow, row.caseworker_id)
             if cw_row is None or not self._may_sign_in(cw_row):
                 return None
             caseworker = _caseworker_view(cw_row)
         return WebSession(id=row.id, user=user, caseworker=caseworker, csrf_token=row.csrf_token,
-                          created_at=row.created_at, last_seen=row.last_seen)
+                          created_at=row.created_at, last_seen=row.last_seen, must_change_password=must_change,
+                          mfa_missing=mfa_missing)
 
     # --- helpers ---------------------------------------------------------------------------------
 

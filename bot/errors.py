@@ -13,7 +13,7 @@ from index.errors import ConfigurationError, IndexMismatch, IndexMissing, ModelM
 __all__ = [
     "ConfigurationError", "DatabaseDamaged", "DatabaseUnavailable", "DocumentError", "IndexMismatch", "IndexMissing",
     "InvalidInput", "InvalidQuestion", "InvalidTransition", "ModelMissing", "NotFound", "PermissionDenied",
-    "StaleVersion", "VejviserError",
+    "StaleVersion", "Throttled", "VejviserError",
 ]
 
 
@@ -43,6 +43,13 @@ class PermissionDenied(VejviserError):
 class InvalidInput(VejviserError):
     """Input from a user or operator is malformed; the message says what to send instead."""
 
+
+class Throttled(VejviserError):
+    """Too many failed sign-ins from here or for this name lately; try again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(f"Too many failed sign-in attempts; try again in {retry_after_seconds} seconds.")
 
 
 class StaleVersion(VejviserError):

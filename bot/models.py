@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -83,6 +84,12 @@ class StaffUserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # A printed or coordinator-set password is one-time: every page but /password redirects until it is changed.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    failed_since_sign_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # told at next sign-in
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))  # TOTP (base32), set once enrolment is confirmed
+    mfa_recovery_hashes: Mapped[list[str] | None] = mapped_column(JSON)  # sha256 of unused recovery codes
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)  # the last accepted TOTP time step: no replay
 
 
 class ApiTokenRow(Base):
@@ -274,10 +281,12 @@ class WebSessionRow(Base):
 
 class LoginAttemptRow(Base):
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"), Index("ix_login_attempts_address_at", "address", "at"))
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"), Index("ix_login_attempts_address_at", "address", "at"),
+                      Index("ix_login_attempts_kind_at", "kind", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="password", server_default="password")  # password, key, invite
+    username: Mapped[str] = mapped_column(String(100))  # for keys and invites: the first characters only
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     ok: Mapped[bool] = mapped_column(Boolean)

@@ -145,6 +145,9 @@ def register(subparsers: Any, settings_factory: SettingsFactory | None = None) -
     user_add.add_argument("--role", required=True, choices=["coordinator", "adviser"])
     user_add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add(user_add, _user_add)
+    reset_mfa = user.add_parser("reset-mfa", help="remove a user's second factor (lost phone); they set it up again at sign-in")
+    reset_mfa.add_argument("username")
+    add(reset_mfa, _user_reset_mfa)
 
     audit_parser = subparsers.add_parser("audit", help="the audit log").add_subparsers(metavar="ACTION")
     verify = audit_parser.add_parser("verify", help="recompute the hash chain; exit 1 if any entry was edited or deleted")
@@ -422,8 +425,15 @@ def _user_add(args: argparse.Namespace, settings: Settings) -> int:
     else:
         raise InvalidInput("No terminal to ask for the password on: pipe it in with --password-stdin.")
     with _services(settings) as (_, _service, accounts):
-        user = accounts.create_user(CLI_ACTOR, args.username, password, args.role)
+        user = accounts.create_user(CLI_ACTOR, args.username, password, args.role, one_time=True)
     print(f"added {user.role} {user.username}")
+    return EXIT_OK
+
+
+def _user_reset_mfa(args: argparse.Namespace, settings: Settings) -> int:
+    with _services(settings) as (_, _service, accounts):
+        accounts.mfa.reset(CLI_ACTOR, args.username)
+    print(f"second factor of {args.username.strip().lower()} removed (audited); they are signed out and set it up again")
     return EXIT_OK
 
 

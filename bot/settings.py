@@ -105,9 +105,14 @@ class Settings(BaseSettings):
     sla_needs_info_working_days: float = Field(
         default=5.0, gt=0, description="Working days a requisition may wait for the caseworker's information "
         "before the dashboard shows it overdue (the coordinator chases or closes it).")
-    login_max_failures: int = Field(default=5, description="Failed logins per username or address before refusing.")
-    login_window_minutes: int = 15
+    login_max_failures: int = Field(default=5, ge=1, description="Failed sign-ins per (name, address) before each "
+                                    "further try must wait; an address gets 4x (caseworker keys 20x). Never a lockout.")
+    login_delay_seconds: float = Field(default=30.0, gt=0, description="The first wait; it doubles with each further failure.")
+    login_delay_cap_seconds: float = Field(default=900.0, gt=0, description="The longest wait between two sign-in tries.")
+    login_window_hours: int = Field(default=24, ge=1, description="How long failures count (and client addresses are kept).")
     invite_valid_days: int = 14
+    require_mfa: bool | None = Field(default=None, description="Staff must set up a TOTP second factor before "
+                                     "anything else; default: true, except with VEJVISER_DEVELOPMENT=true.")
     caseworker_key_valid_days: int | None = Field(default=None, ge=1, description=(
         "Days a caseworker's web sign-in key (vk-...) works after it was issued; unset: until the caseworker is "
         "deactivated. An expired key is refused like an unknown one; the caseworker registers again with a new invite."))
@@ -150,6 +155,11 @@ class Settings(BaseSettings):
     @property
     def resolved_model_path(self) -> Path:
         return (self.model_path or self.data_dir / "model").expanduser().resolve()
+
+    @property
+    def mfa_required(self) -> bool:
+        """`require_mfa`, or when unset: required everywhere but in development mode (`make run`)."""
+        return (not self.development) if self.require_mfa is None else self.require_mfa
 
     @property
     def index_dir(self) -> Path:

@@ -45,7 +45,7 @@ def add_user(
 ) -> Response:
     password = secrets.token_urlsafe(12)  # 16 characters, shown once; the user changes it at first sign-in
     try:
-        services.accounts.create_user(staff, username.strip(), password, role)
+        services.accounts.create_user(staff, username.strip(), password, role, one_time=True)
     except InvalidInput as exc:
         return _page(request, staff, services, 422, error=str(exc))
     return _page(request, staff, services, created_password=password, created_username=username.strip())

@@ -30,7 +30,19 @@ from starlette.concurrency import run_in_threadpool
 from bot.errors import DatabaseUnavailable
 from bot.services import Services, load_services, prepare_storage
 from bot.settings import Settings
-from bot.web import admin, api, api_accounts, auth, chat, dashboard, documents, error_pages, insights, pages
+from bot.web import (
+    admin,
+    api,
+    api_accounts,
+    auth,
+    chat,
+    dashboard,
+    documents,
+    error_pages,
+    insights,
+    pages,
+    second_factor,
+)
 from bot.web.config import WebConfig
 from bot.web.csrf import CsrfTokens, DatabaseSpentNonces
 from bot.web.security import BodySizeLimitMiddleware, SecurityHeadersMiddleware
@@ -91,7 +103,7 @@ def create_app(settings: Settings, services: Services | None = None, *, prepare:
     app.add_middleware(SecurityHeadersMiddleware, hsts=web.secure_cookies)  # outermost: every response gets them
     error_pages.install(app)
 
-    for module in (api, api_accounts, auth, pages, dashboard, admin, insights, documents, chat):
+    for module in (api, api_accounts, auth, second_factor, pages, dashboard, admin, insights, documents, chat):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _mount_telegram_webhook(app, settings)

@@ -1,6 +1,7 @@
 """Signing in and out: staff with username and password, caseworkers with an invite code and a personal key.
 
-Staff passwords, their rate limiting and audit live in `AccountService`. Caseworkers have no password in
+Staff passwords, their throttling (bot/throttling.py: growing waits counted in the database, never a lockout)
+and audit live in `AccountService`; a browser that signed in before carries a signed device cookie. Caseworkers have no password in
 the account service; on the web they register once with the coordinator's invite code and get a personal
 sign-in key (128 random bits, shown once, kept only as a SHA-256 hash in their caseworker record's external id).
 """
@@ -9,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.errors import InvalidInput
+from bot.actors import StaffUser
+from bot.errors import InvalidInput, Throttled
+from bot.services import Services
+from bot.throttling import key_subject
 from bot.web import sessions
-from bot.web.deps import CsrfChecked, LanguageDep, ServicesDep, SettingsDep, Staff, VisitorDep
-from bot.web.i18n import translate
+from bot.web.deps import CsrfChecked, LanguageDep, ServicesDep, StaffAnyPassword, VisitorDep
+from bot.web.i18n import Language, translate
 from bot.web.schemas import Text
 from bot.web.templating import render
 
@@ -45,6 +46,16 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
+def throttled(
+    request: Request, template: str, context: dict[str, object], language: Language, exc: Throttled, *, field: str = "error"
+) -> Response:
+    """429 with Retry-After and the wait in the page's language."""
+    error = translate("login.limited", language, seconds=exc.retry_after_seconds)
+    response = render(request, template, context | {field: error}, 429)
+    response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
+
+
 def home_for(visitor: sessions.Visitor) -> str:
     return "/chat" if visitor.caseworker is not None else "/dashboard"
 
@@ -64,15 +75,29 @@ async def login(
     address = client_address(request)
     username = username.strip()
     context = {"next": safe_next(next, ""), "username": username}
-    if await run_in_threadpool(services.accounts.is_rate_limited, username, address):
-        minutes = services.settings.login_window_minutes
-        return render(request, "login.html", context | {"error": translate("login.limited", language, minutes=minutes)}, 429)
-    user = await run_in_threadpool(services.accounts.authenticate, username, password, address=address)
-    if user is None:
+    known = sessions.is_known_device(request, username)
+    try:
+        signed_in = await run_in_threadpool(
+            lambda: services.accounts.sign_in(username, password, address=address, known_device=known)
+        )
+    except Throttled as exc:
+        return throttled(request, "login.html", context, language, exc)
+    if signed_in is None:
         return render(request, "login.html", context | {"error": translate("login.failed", language)}, 401)
+    if signed_in.mfa_enrolled:
+        response = RedirectResponse("/login/mfa", status_code=303)
+        sessions.start_second_factor(request, response, signed_in.user.id, signed_in.failures_since_last)
+        return response
+    return await finish_sign_in(request, services, signed_in.user, signed_in.failures_since_last, safe_next(next, "/dashboard"))
+
+
+async def finish_sign_in(request: Request, services: Services, user: StaffUser, failures: int, target: str) -> Response:
+    """A new session for a staff user who has proved who they are; one-time passwords go to /password first."""
     issued = await run_in_threadpool(services.accounts.create_session, user_id=user.id)
-    response = RedirectResponse(safe_next(next, "/dashboard"), status_code=303)
+    response = RedirectResponse("/password" if issued.session.must_change_password else target, status_code=303)
     sessions.start_session(request, response, issued)
+    sessions.remember_device(request, response, user.username)
+    sessions.tell_after_sign_in(request, response, failures)
     return response
 
 
@@ -86,44 +111,21 @@ def logout(request: Request) -> Response:
 # ---------------------------------------------------------------------------- caseworkers
 
 
-class _Failures:
-    """Failed key sign-ins per address in this process; keys are unguessable, this only slows a flood."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def limited(self, address: str, max_failures: int, window_seconds: float) -> bool:
-        with self._lock:
-            seen = self._seen[address]
-            while seen and seen[0] < time.monotonic() - window_seconds:
-                seen.popleft()
-            return len(seen) >= max_failures
-
-    def record(self, address: str) -> None:
-        with self._lock:
-            self._seen[address].append(time.monotonic())
-
-
-_key_failures = _Failures()
-
-
 def key_id(key: str) -> str:
     return WEB_KEY_ID_PREFIX + hashlib.sha256(key.strip().encode()).hexdigest()
 
 
 @router.post("/login/key", dependencies=[CsrfChecked])
-async def login_with_key(request: Request, services: ServicesDep, settings: SettingsDep, language: LanguageDep, key: Secret) -> Response:
+async def login_with_key(request: Request, services: ServicesDep, language: LanguageDep, key: Secret) -> Response:
     address = client_address(request)
-    window = settings.login_window_minutes * 60
-    if _key_failures.limited(address, settings.login_max_failures, window):
-        minutes = settings.login_window_minutes
-        return render(request, "login.html", {"key_error": translate("login.limited", language, minutes=minutes)}, 429)
-    caseworker = None
-    if key.strip().startswith(KEY_PREFIX):
-        caseworker = await run_in_threadpool(services.accounts.get_caseworker, "web", key_id(key))
+    external_id = key_id(key) if key.strip().startswith(KEY_PREFIX) else ""
+    try:
+        caseworker = await run_in_threadpool(
+            lambda: services.accounts.sign_in_caseworker(external_id, subject=key_subject(key), address=address)
+        )
+    except Throttled as exc:
+        return throttled(request, "login.html", {}, language, exc, field="key_error")
     if caseworker is None:
-        _key_failures.record(address)
         return render(request, "login.html", {"key_error": translate("login.failed", language)}, 401)
     issued = await run_in_threadpool(services.accounts.create_session, caseworker_id=caseworker.id)
     response = RedirectResponse("/chat", status_code=303)
@@ -146,9 +148,12 @@ async def register(
     try:
         caseworker = await run_in_threadpool(
             lambda: services.accounts.redeem_invite(
-                code.strip(), channel="web", external_id=key_id(key), display_name=display_name.strip(), language=language
+                code.strip(), channel="web", external_id=key_id(key), display_name=display_name.strip(), language=language,
+                address=client_address(request),
             )
         )
+    except Throttled as exc:
+        return throttled(request, "register.html", {"display_name": display_name}, language, exc)
     except InvalidInput as exc:
         return render(request, "register.html", {"error": str(exc), "display_name": display_name}, 422)
     issued = await run_in_threadpool(services.accounts.create_session, caseworker_id=caseworker.id)
@@ -162,21 +167,28 @@ async def register(
 
 
 @router.get("/password")
-def password_page(request: Request, staff: Staff) -> Response:
-    return render(request, "password.html")
+def password_page(request: Request, staff: StaffAnyPassword, visitor: VisitorDep) -> Response:
+    must_change = visitor.session is not None and visitor.session.must_change_password
+    return render(request, "password.html", {"must_change": must_change})
 
 
 @router.post("/password", dependencies=[CsrfChecked])
 async def change_password(
-    request: Request, staff: Staff, services: ServicesDep, language: LanguageDep,
+    request: Request, staff: StaffAnyPassword, services: ServicesDep, language: LanguageDep,
     current: Secret, new: Secret, repeat: Secret,
 ) -> Response:
     address = client_address(request)
     if new != repeat:
         return render(request, "password.html", {"error": translate("password.mismatch", language)}, 422)
-    if await run_in_threadpool(services.accounts.is_rate_limited, staff.username, address):
-        return render(request, "password.html", {"error": translate("error.429", language)}, 429)
-    if await run_in_threadpool(services.accounts.authenticate, staff.username, current, address=address) is None:
+    if new == current:
+        return render(request, "password.html", {"error": translate("password.same", language)}, 422)
+    try:
+        checked = await run_in_threadpool(
+            lambda: services.accounts.authenticate(staff.username, current, address=address, known_device=True)
+        )
+    except Throttled as exc:
+        return throttled(request, "password.html", {}, language, exc)
+    if checked is None:
         return render(request, "password.html", {"error": translate("login.failed", language)}, 401)
     try:
         await run_in_threadpool(services.accounts.set_password, staff, staff.id, new)

@@ -35,6 +35,18 @@ class WebConfig:
         return "__Host-vejviser-pre" if self.secure_cookies else "vejviser-pre"
 
     @property
+    def device_cookie(self) -> str:
+        return "__Host-vejviser-device" if self.secure_cookies else "vejviser-device"
+
+    @property
+    def second_factor_cookie(self) -> str:
+        return "__Host-vejviser-2fa" if self.secure_cookies else "vejviser-2fa"
+
+    @property
+    def notice_cookie(self) -> str:
+        return "__Host-vejviser-notice" if self.secure_cookies else "vejviser-notice"
+
+    @property
     def language_cookie(self) -> str:
         return "__Host-vejviser-lang" if self.secure_cookies else "vejviser-lang"
 

@@ -16,7 +16,13 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.web import sessions
 from bot.web.csrf import FIELD_NAME
-from bot.web.error_pages import ApiAuthRequired, CsrfRejected, LoginRequired
+from bot.web.error_pages import (
+    ApiAuthRequired,
+    CsrfRejected,
+    LoginRequired,
+    MfaEnrolmentRequired,
+    PasswordChangeRequired,
+)
 from bot.web.i18n import Language
 
 
@@ -44,10 +50,38 @@ def _next_path(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def require_signed_in(request: Request, visitor: Annotated[sessions.Visitor, Depends(get_visitor)]) -> sessions.Visitor:
+def _signed_in(request: Request, visitor: Annotated[sessions.Visitor, Depends(get_visitor)]) -> sessions.Visitor:
     if visitor.actor is None:
         raise LoginRequired(_next_path(request), expired=visitor.expired)
     return visitor
+
+
+def _password_changed(visitor: Annotated[sessions.Visitor, Depends(_signed_in)]) -> sessions.Visitor:
+    if visitor.session is not None and visitor.session.must_change_password:
+        raise PasswordChangeRequired()
+    return visitor
+
+
+def require_signed_in(visitor: Annotated[sessions.Visitor, Depends(_password_changed)]) -> sessions.Visitor:
+    """Anyone signed in; a staff user with a one-time password is sent to change it first, then one without the
+    required second factor to set it up (as JSON: 403 saying so)."""
+    if visitor.session is not None and visitor.session.mfa_missing:
+        raise MfaEnrolmentRequired()
+    return visitor
+
+
+def require_staff_enrolling(visitor: Annotated[sessions.Visitor, Depends(_password_changed)]) -> StaffUser:
+    """Staff who may lack the second factor: only its enrolment page."""
+    if visitor.staff is None:
+        raise HTTPException(403)
+    return visitor.staff
+
+
+def require_staff_any_password(visitor: Annotated[sessions.Visitor, Depends(_signed_in)]) -> StaffUser:
+    """Staff, even one who still has to replace a one-time password: only the change-password page."""
+    if visitor.staff is None:
+        raise HTTPException(403)
+    return visitor.staff
 
 
 def require_staff(visitor: Annotated[sessions.Visitor, Depends(require_signed_in)]) -> StaffUser:
@@ -99,6 +133,8 @@ VisitorDep = Annotated[sessions.Visitor, Depends(get_visitor)]
 LanguageDep = Annotated[Language, Depends(get_language)]
 SignedIn = Annotated[sessions.Visitor, Depends(require_signed_in)]
 Staff = Annotated[StaffUser, Depends(require_staff)]
+StaffAnyPassword = Annotated[StaffUser, Depends(require_staff_any_password)]
+StaffEnrolling = Annotated[StaffUser, Depends(require_staff_enrolling)]
 Coordinator = Annotated[StaffUser, Depends(require_coordinator)]
 CaseworkerDep = Annotated[Caseworker, Depends(require_caseworker)]
 CsrfChecked = Depends(check_csrf)  # use as `dependencies=[CsrfChecked]` on POST routes

@@ -21,6 +21,7 @@ STATUS_OF: tuple[tuple[type[errors.VejviserError], int], ...] = (
     (errors.PermissionDenied, 403),
     (errors.InvalidTransition, 409),
     (errors.StaleVersion, 409),
+    (errors.Throttled, 429),
     (errors.DatabaseUnavailable, 503),
     (errors.DatabaseDamaged, 503),
     (errors.InvalidQuestion, 422),
@@ -38,6 +39,14 @@ class LoginRequired(Exception):
     def __init__(self, next_path: str = "/", *, expired: bool = False) -> None:
         super().__init__(next_path)
         self.next_path, self.expired = next_path, expired
+
+
+class PasswordChangeRequired(Exception):
+    """A staff user signed in with a one-time password: every page but /password and logout sends them there."""
+
+
+class MfaEnrolmentRequired(Exception):
+    """A staff user without the required second factor: every page but enrolment and logout sends them there."""
 
 
 class CsrfRejected(Exception):
@@ -90,6 +99,9 @@ def install(app: FastAPI) -> None:
             retry = {"Retry-After": str(exc.retry_after_seconds)}
             message = str(exc) if wants_json(request) else translate("error.database", language)
             return error_response(request, status, message, headers=retry)
+        if isinstance(exc, errors.Throttled):
+            message = str(exc) if wants_json(request) else translate("login.limited", language, seconds=exc.retry_after_seconds)
+            return error_response(request, status, message, headers={"Retry-After": str(exc.retry_after_seconds)})
         if isinstance(exc, errors.StaleVersion) and not wants_json(request):
             return error_response(request, status, translate("error.stale", language))
         if status >= 500:
@@ -124,6 +136,18 @@ def install(app: FastAPI) -> None:
 
         query = {"next": exc.next_path} | ({"expired": "1"} if exc.expired else {})
         return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        if wants_json(request):
+            return error_response(request, 403, translate("password.must_change", "en"))
+        return RedirectResponse("/password", status_code=303)
+
+    @app.exception_handler(MfaEnrolmentRequired)
+    async def mfa_enrolment_required(request: Request, exc: MfaEnrolmentRequired) -> Response:
+        if wants_json(request):
+            return error_response(request, 403, translate("mfa.must_enrol", "en"))
+        return RedirectResponse("/account/mfa", status_code=303)
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:

@@ -37,9 +37,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.submit": ("Log ind", "Sign in"),
     "login.failed": ("Forkert brugernavn eller adgangskode.", "Wrong username or password."),
     "login.limited": (
-        "For mange mislykkede forsøg. Vent {minutes} minut(ter) og prøv igen.",
-        "Too many failed attempts. Wait {minutes} minute(s) and try again.",
+        "For mange mislykkede forsøg herfra eller for dette navn. Vent {seconds} sekunder og prøv igen.",
+        "Too many failed attempts from here or for this name. Wait {seconds} seconds and try again.",
     ),
+    "login.failures_since": (
+        "Siden du sidst loggede ind, er der gjort {count} mislykkede forsøg på at logge ind som dig. "
+        "Var det ikke dig, så skift adgangskode og sig det til koordinatoren.",
+        "Since you last signed in there were {count} failed attempts to sign in as you. "
+        "If that was not you, change your password and tell the coordinator.",
+    ),
+    "password.same": (
+        "Den nye adgangskode skal være en anden end den nuværende.",
+        "The new password must differ from the current one.",
+    ),
+    "mfa.title": ("Totrinsbekræftelse", "Two-step verification"),
+    "mfa.code": ("Kode fra din godkendelses-app (eller en gendannelseskode)", "Code from your authenticator app (or a recovery code)"),
+    "mfa.submit": ("Bekræft", "Confirm"),
+    "mfa.failed": ("Koden passer ikke. Skriv de seks cifre, appen viser nu.", "That code does not match. Type the six digits your app shows now."),
+    "mfa.expired": ("Log ind med din adgangskode igen.", "Please sign in with your password again."),
+    "mfa.must_enrol": (
+        "Opsæt totrinsbekræftelse, før du fortsætter: skan QR-koden med en godkendelses-app og skriv koden.",
+        "Set up two-step verification before you continue: scan the QR code with an authenticator app and type its code.",
+    ),
+    "mfa.secret": ("Kan du ikke skanne, så indtast denne nøgle i appen:", "If you cannot scan, enter this key in the app:"),
+    "mfa.enrolled": ("Totrinsbekræftelse er slået til.", "Two-step verification is on."),
+    "mfa.recovery_intro": (
+        "Dine gendannelseskoder. De vises kun denne ene gang; hver kan bruges én gang, hvis du mister telefonen:",
+        "Your recovery codes. They are shown only this once; each works once if you lose your phone:",
+    ),
+    "mfa.continue": ("Fortsæt", "Continue"),
     "login.expired": ("Din session er udløbet. Log ind igen.", "Your session has expired. Please sign in again."),
     "login.register_hint": (
         "Sagsbehandler uden konto? Brug den invitationskode, du har fået af koordinatoren.",

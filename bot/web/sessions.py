@@ -6,8 +6,11 @@ moves its token between the cookie and the service, and caches the result on `re
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +27,10 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+DEVICE_COOKIE_SECONDS = 180 * 24 * 3600  # a browser a staff user signed in from; its password tries skip the
+# username-wide throttle, so an attacker's failures from elsewhere cannot keep them out (OWASP "device cookies")
+NOTICE_COOKIE_SECONDS = 300
+SECOND_FACTOR_SECONDS = 300  # between a right password and its TOTP code
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,83 @@ def end_session(request: Request, response: Response) -> None:
     if token:
         services_of(request).accounts.revoke_session(token)
     response.delete_cookie(config.session_cookie, path="/", secure=config.secure_cookies, httponly=True, samesite="strict")
+
+
+def _device_signature(key: bytes, username: str, issued: int) -> str:
+    return hmac.new(key, f"known-device|{username}|{issued}".encode(), hashlib.sha256).hexdigest()
+
+
+def remember_device(request: Request, response: Response, username: str) -> None:
+    """After a successful password: a signed cookie saying this browser has signed in as `username` before."""
+    config = web_config(request)
+    issued = int(time.time())
+    name = base64.urlsafe_b64encode(username.encode()).decode().rstrip("=")
+    value = f"{name}.{issued}.{_device_signature(config.secret_key, username, issued)}"
+    _set_cookie(response, request, config.device_cookie, value, max_age=DEVICE_COOKIE_SECONDS)
+
+
+def is_known_device(request: Request, username: str) -> bool:
+    """The browser carries a valid, unexpired device cookie for this username (signed with the web secret key)."""
+    config = web_config(request)
+    value = request.cookies.get(config.device_cookie) or ""
+    parts = value.split(".")
+    if len(parts) != 3 or len(value) > 300 or not parts[1].isdigit():
+        return False
+    try:
+        named = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return False
+    issued = int(parts[1])
+    wanted = username.strip().lower()
+    fresh = 0 <= time.time() - issued <= DEVICE_COOKIE_SECONDS
+    return fresh and named == wanted and hmac.compare_digest(parts[2], _device_signature(config.secret_key, wanted, issued))
+
+
+def start_second_factor(request: Request, response: Response, user_id: int, failures: int) -> None:
+    """The password was right and a TOTP code must follow: a signed, five-minute cookie says whose it is."""
+    config = web_config(request)
+    issued = int(time.time())
+    payload = f"{user_id}.{failures}.{issued}"
+    signature = hmac.new(config.secret_key, f"second-factor|{payload}".encode(), hashlib.sha256).hexdigest()
+    _set_cookie(response, request, config.second_factor_cookie, f"{payload}.{signature}", max_age=SECOND_FACTOR_SECONDS)
+
+
+def pending_second_factor(request: Request) -> tuple[int, int] | None:
+    """(user id, failures to tell) of a password checked in the last five minutes in this browser, else None."""
+    config = web_config(request)
+    parts = (request.cookies.get(config.second_factor_cookie) or "").split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]):
+        return None
+    payload = ".".join(parts[:3])
+    wanted = hmac.new(config.secret_key, f"second-factor|{payload}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(parts[3], wanted) or not 0 <= time.time() - int(parts[2]) <= SECOND_FACTOR_SECONDS:
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def end_second_factor(request: Request, response: Response) -> None:
+    config = web_config(request)
+    response.delete_cookie(config.second_factor_cookie, path="/", secure=config.secure_cookies, httponly=True, samesite="strict")
+
+
+def tell_after_sign_in(request: Request, response: Response, failures: int) -> None:
+    """Carry "N failed attempts since your last sign-in" to the first page after the redirect."""
+    if failures > 0:
+        _set_cookie(response, request, web_config(request).notice_cookie, str(failures), max_age=NOTICE_COOKIE_SECONDS)
+
+
+def pending_sign_in_notice(request: Request) -> int:
+    """The failure count waiting to be shown to the staff user on this page, or 0."""
+    if not hasattr(request.app.state, "web"):
+        return 0
+    value = request.cookies.get(web_config(request).notice_cookie) or ""
+    return int(value) if value.isdigit() and len(value) < 7 else 0
+
+
+def forget_sign_in_notice(request: Request, response: Response) -> None:
+    """The notice was shown: the next page does not repeat it."""
+    config = web_config(request)
+    response.delete_cookie(config.notice_cookie, path="/", secure=config.secure_cookies, httponly=True, samesite="strict")
 
 
 def set_language(request: Request, response: Response, language: Language) -> None:

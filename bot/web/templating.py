@@ -107,5 +107,10 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "sla_text": lambda sla: sla_text(sla, language=language),
         "path": request.url.path,
     }
+    notice = sessions.pending_sign_in_notice(request) if page.user.staff is not None else 0
+    if notice:
+        base["sign_in_failures"] = notice
     response = templates.TemplateResponse(request, name, base | (context or {}), status_code=status_code)
+    if notice:
+        sessions.forget_sign_in_notice(request, response)
     return sessions.finish(request, response)

@@ -184,3 +184,16 @@ def test_offboarding_commands_list_revoke_and_deactivate_once(run, people, accou
 def test_offboarding_an_unknown_id_exits_2_with_a_message(run, people, command) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run(*command, "999")
     assert code == 2 and "with id 999" in err and "list" in err
+
+
+def test_user_reset_mfa_removes_the_second_factor(run, accounts, people) -> None:  # type: ignore[no-untyped-def]
+    import pyotp
+
+    from bot import mfa
+
+    secret = mfa.new_secret()
+    accounts.mfa.enrol(people.adviser, people.adviser.id, secret, pyotp.TOTP(secret).at(accounts.clock()))
+    code, out, _ = run("user", "reset-mfa", "RAADGIVER1")
+    assert code == 0 and "removed" in out
+    assert not accounts.mfa.is_enrolled(people.adviser.id)
+    assert run("user", "reset-mfa", "nobody")[0] != 0

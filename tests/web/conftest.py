@@ -40,6 +40,7 @@ def web_settings(data_dir: Path, **overrides: object) -> Settings:
         "secret_key": SECRET_KEY,
         "coordinator_password": COORDINATOR_PASSWORD,
         "telegram_token": None,
+        "require_mfa": False,  # tests/web/test_web_mfa.py turns it on and enrols
     }
     return Settings(**(values | overrides))
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 
-from bot.errors import ConfigurationError
+from bot.actors import SYSTEM
+from bot.errors import ConfigurationError, Throttled
 from bot.web.app import create_app
 from bot.web.csrf import CsrfTokens, MemorySpentNonces
-from tests.web.conftest import ADVISER_PASSWORD, COORDINATOR_PASSWORD, csrf_from, post_form, sign_in, web_settings
+from tests.web.conftest import (
+    ADVISER_PASSWORD,
+    COORDINATOR_PASSWORD,
+    csrf_from,
+    open_services,
+    post_form,
+    sign_in,
+    web_settings,
+)
 
 
 def test_every_response_carries_the_security_headers_and_a_csp_without_inline_script(client):
@@ -136,20 +146,105 @@ def test_state_changes_are_post_only(client, people):
         assert client.get(path).status_code in (404, 405), path
 
 
-def test_login_is_rate_limited_per_account(client, new_client, people, settings):
+def test_failed_logins_bring_a_429_with_retry_after_in_the_pages_language(client, new_client, people, settings):
     for _ in range(settings.login_max_failures):
         assert sign_in(client, "anna", "wrong password!!").status_code == 401
-    response = sign_in(new_client(), "anna", ADVISER_PASSWORD)
+    response = sign_in(new_client(), "anna", ADVISER_PASSWORD)  # same address, right password: must wait
     assert response.status_code == 429
-    assert "Vent" in response.text
+    assert int(response.headers["retry-after"]) == settings.login_delay_seconds
+    assert "Vent 30 sekunder" in response.text
+    english = new_client()
+    english.cookies.set("__Host-vejviser-lang", "en", domain="testserver.local", path="/")
+    response = sign_in(english, "anna", ADVISER_PASSWORD)
+    assert response.status_code == 429 and "Wait 30 seconds" in response.text
 
 
-def test_login_is_rate_limited_per_address(client, people, settings):
-    from bot.accounts import ADDRESS_FAILURE_FACTOR
+def test_many_failures_from_one_address_slow_that_address(client, people, settings):
+    from bot.throttling import ADDRESS_FACTOR
 
-    for i in range(settings.login_max_failures * ADDRESS_FAILURE_FACTOR):
+    for i in range(settings.login_max_failures * ADDRESS_FACTOR):
         sign_in(client, f"nobody{i}", "wrong password!!")
     assert sign_in(client, "bo", ADVISER_PASSWORD).status_code == 429
+
+
+def test_an_attackers_fifty_failures_do_not_stop_the_coordinators_sign_in(settings, services, people):
+    app = create_app(settings, services)
+    office = TestClient(app, base_url="https://testserver", client=("10.0.0.5", 40000))
+    assert sign_in(office, "coordinator", COORDINATOR_PASSWORD).status_code == 303  # this browser is now known
+    post_form(office, "/dashboard", "/logout", {})
+    attacker = TestClient(app, base_url="https://testserver", client=("203.0.113.66", 40000))
+    for i in range(50):
+        assert sign_in(attacker, "coordinator", f"guess number {i}!").status_code in (401, 429)
+    # ... and from a botnet, one try per address:
+    for i in range(50):
+        try:
+            services.accounts.authenticate("coordinator", "wrong password!!", address=f"198.51.100.{i}")
+        except Throttled:
+            pass
+    # A browser that never signed in as the coordinator has to wait (too many failures for the name from everywhere).
+    stranger = TestClient(app, base_url="https://testserver", client=("10.0.0.6", 40000))
+    assert sign_in(stranger, "coordinator", COORDINATOR_PASSWORD).status_code == 429
+    response = sign_in(office, "coordinator", COORDINATOR_PASSWORD)  # the browser she used before: straight in
+    assert response.status_code == 303
+    page = office.get(response.headers["location"])
+    assert re.search(r"er der gjort \d+ mislykkede forsøg på at logge ind som dig", page.text)
+    assert "mislykkede forsøg" not in office.get("/dashboard").text  # told once
+
+
+def test_failure_counts_survive_across_two_app_instances_on_one_database(settings, engine, services, people):
+    url = services.database.url if hasattr(services.database, "url") else str(services.database.engine.url)
+    other = open_services(settings, engine, url)
+    try:
+        first = TestClient(create_app(settings, services), base_url="https://testserver")
+        second = TestClient(create_app(settings, other), base_url="https://testserver")
+        for index in range(settings.login_max_failures):
+            assert sign_in((first, second)[index % 2], "anna", "wrong password!!").status_code == 401
+        assert sign_in(first, "anna", ADVISER_PASSWORD).status_code == 429
+        assert sign_in(second, "anna", ADVISER_PASSWORD).status_code == 429
+    finally:
+        other.close()
+
+
+def test_caseworker_key_typos_do_not_lock_out_the_office(new_client, services, settings, people):
+    from bot.web.auth import key_id
+
+    key = "vk-" + "s" * 32
+    services.accounts.register_caseworker(SYSTEM, channel="web", external_id=key_id(key), display_name="Mona",
+                                          department="SOF")
+    typist = new_client()
+    for _ in range(settings.login_max_failures):
+        assert post_form(typist, "/login", "/login/key", {"key": "vk-typo" + "x" * 29}).status_code == 401
+    refused = post_form(typist, "/login", "/login/key", {"key": "vk-typo" + "x" * 29})
+    assert refused.status_code == 429 and "retry-after" in refused.headers and "Vent" in refused.text
+    colleague = new_client()  # same office address
+    assert post_form(colleague, "/login", "/login/key", {"key": key}).headers["location"] == "/chat"
+
+
+def test_invite_guessing_is_throttled(new_client, settings, people):
+    from bot.accounts import INVITE_ALPHABET
+
+    guesser = new_client()
+    for i in range(settings.login_max_failures * 4):
+        code = f"{INVITE_ALPHABET[i]}AAA-BBBB-CCCC"
+        assert post_form(guesser, "/register", "/register", {"code": code, "display_name": "X"}).status_code == 422
+    refused = post_form(guesser, "/register", "/register", {"code": "QQQQ-BBBB-CCCC", "display_name": "X"})
+    assert refused.status_code == 429 and "retry-after" in refused.headers
+
+
+def test_a_one_time_password_must_be_changed_before_anything_else(client, services, people):
+    services.accounts.create_user(people.coordinator, "eva", ADVISER_PASSWORD, "adviser", one_time=True)
+    response = sign_in(client, "eva", ADVISER_PASSWORD)
+    assert response.headers["location"] == "/password"
+    for path in ("/dashboard", "/dashboard/gaps", "/documents"):
+        moved = client.get(path, follow_redirects=False)
+        assert (moved.status_code, moved.headers.get("location")) == (303, "/password"), path
+    assert "engangsadgangskode" in client.get("/password").text
+    as_json = client.get("/dashboard", headers={"accept": "application/json"}, follow_redirects=False)
+    assert as_json.status_code == 403 and "one-time password" in as_json.json()["detail"]
+    new_password = "min egen lange sætning her"
+    assert post_form(client, "/password", "/password",
+                     {"current": ADVISER_PASSWORD, "new": new_password, "repeat": new_password}).status_code == 200
+    assert client.get("/dashboard", follow_redirects=False).status_code == 200
 
 
 def test_sign_in_and_failures_are_audited(client, people, services):

@@ -203,6 +203,8 @@ def test_first_start_prints_a_one_time_coordinator_password_once_and_it_signs_in
         token = csrf_from(client.get("/login").text)
         signed_in = client.post("/login", data={"username": "coordinator", "password": password, "csrf_token": token},
                                 follow_redirects=False)
-        assert signed_in.status_code == 303 and "/dashboard" in signed_in.headers["location"]
+        # It is one-time: the first page is the password change, and every other page leads back there.
+        assert signed_in.status_code == 303 and signed_in.headers["location"] == "/password"
+        assert client.get("/dashboard", follow_redirects=False).headers["location"] == "/password"
     with TestClient(create_app(settings), base_url="https://testserver"):
         assert "one-time password" not in capsys.readouterr().out
