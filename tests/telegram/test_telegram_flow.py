@@ -3,6 +3,7 @@ flood limit and the smaller things a good chat bot gets right (`/status`, simila
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,9 @@ from telegram_setup import ANSWERABLE, UNANSWERABLE, answer_from_the_task_force
 from bot.actors import SYSTEM, Caseworker
 from bot.services import Services
 from bot.settings import Settings
+from bot.telegram import handlers
 from bot.telegram import memory as memory_module
+from bot.telegram.ratelimit import tap_limit
 
 PASSWORD = "lang-og-sikker-kode-til-test-42"
 
@@ -151,6 +154,23 @@ async def test_a_normal_session_of_questions_taps_and_commands_never_meets_the_f
     assert not any("hurtigere" in m.text for m in transport.messages())
 
 
+async def test_taps_and_commands_have_a_cap_of_their_own_that_still_answers_questions(
+    application: Application, anna: Person, transport: RecordingRequest, settings: Settings, caseworker: Caseworker
+) -> None:
+    """Taps and commands are free of the answer limit, not unlimited: past their generous cap the bot says once to
+    slow down and drops the rest, while a question still costs only its own window."""
+    for _ in range(tap_limit(settings.telegram_rate_limit)):
+        await deliver(application, anna.text("/hjaelp"))
+    assert not any("hurtigere" in m.text for m in transport.messages())
+
+    await deliver(application, anna.text("/hjaelp"))
+    await deliver(application, anna.text("/hjaelp"))
+    assert sum("hurtigere" in m.text for m in transport.messages()) == 1
+
+    answer = await ask(application, anna, transport, ANSWERABLE)
+    assert "Ifølge" in answer.text
+
+
 # ------------------------------------------------------------------------------------------ long pastes (4)
 
 
@@ -165,6 +185,23 @@ async def test_a_long_paste_telegram_splits_in_two_is_one_message(
 
     [reply] = transport.messages()
     assert "for lang (5000 tegn" in reply.text and not reply.buttons()
+
+
+async def test_a_first_part_with_no_second_is_answered_once_the_window_has_passed(
+    application: Application, anna: Person, transport: RecordingRequest, caseworker: Caseworker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers, "PASTE_WINDOW_SECONDS", 0.05)
+    text = ("Borgeren har brug for tolk til et møde om boligsituationen, og familien ønsker hjælp. " * 60)[:4096]
+
+    await deliver(application, anna.text(text))
+    for _ in range(100):  # the window's timer runs in the background
+        if transport.messages():
+            break
+        await asyncio.sleep(0.05)
+
+    [reply] = transport.messages()
+    assert "for lang (4096 tegn" in reply.text
 
 
 # ------------------------------------------------------------------------------------------ smaller ones (7)
