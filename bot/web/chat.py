@@ -26,12 +26,14 @@ router = APIRouter(include_in_schema=False)
 IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Question = Annotated[Text(10_000), Form()]  # type: ignore[valid-type]
 MY_REQUISITIONS = 20
+ROUTE_PASSAGES = 2  # a question the documents do not answer shows the decision, then at most this many passages
 
 
 def _page(request: Request, caseworker, services, *, status: int = 200, **extra: object) -> Response:  # noqa: ANN001
     mine = services.requisitions.list(caseworker, sort="-updated", limit=MY_REQUISITIONS)
     answer: Answer | None = extra.get("answer")  # type: ignore[assignment]
-    citations = [{"c": c, "url": citation_url(c)} for c in answer.citations] if answer else []
+    shown = (answer.citations if answer.status == "answered" else answer.citations[:ROUTE_PASSAGES]) if answer else []
+    citations = [{"c": c, "url": citation_url(c)} for c in shown]
     documents = services.engine.documents
     context = {
         "mine": mine.items,

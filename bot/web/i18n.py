@@ -287,11 +287,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.helpful": ("Hjalp svaret?", "Did the answer help?"),
     "chat.thanks": ("Tak for din tilbagemelding.", "Thank you for your feedback."),
     "chat.sources": ("Kilder", "Sources"),
-    "chat.confidence": ("Sikkerhed", "Confidence"),
-    "chat.not_answered": (
-        "Dokumenterne svarer ikke på dette. Her er de nærmeste passager.",
-        "The documents do not answer this. Here are the closest passages.",
-    ),
+    "chat.confidence": ("Sikkerhed {value}", "Confidence {value}"),
+    "chat.found": ("Fundet i dokumenterne", "Found in the documents"),
+    "chat.unsure": ("Ikke sikkert — send til task forcen?", "Not sure — send it to the task force?"),
+    "chat.not_answered": ("Ikke i dokumenterne — send til task forcen?", "Not in the documents — send it to the task force?"),
     "chat.redacted": (
         "Vi fjernede {kinds} fra dit spørgsmål, før det blev brugt: personoplysninger må ikke gemmes.",
         "We removed {kinds} from your question before it was used: personal data must not be kept.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import Request
@@ -72,18 +73,28 @@ def sla_text(sla: Sla | None, *, language: str = "da") -> str:
     return translate("sla.overdue", language, text=text) if sla.overdue else text
 
 
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
 def timestamp(value: datetime | str | None) -> str:
-    """ISO timestamps shown to the minute, in UTC, the way the audit log stores them."""
+    """Times shown to the minute in Copenhagen's time (summer time included), as the staff read a clock; stored UTC."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M")
+
+
+def decimal(value: float, language: str = "da", digits: int = 2) -> str:
+    """A number as the page's language writes it: "0,91" on a Danish page, "0.91" on an English one."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "da" else text
 
 
 templates.env.filters["timestamp"] = timestamp
+templates.env.filters["decimal"] = decimal  # {{ x|decimal(lang) }}
 templates.env.filters["pii_kinds"] = describe_kinds  # {{ kinds|pii_kinds(lang) }}: bot/redaction_notice.py
 
 

@@ -141,7 +141,7 @@ def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, peop
     caseworker.wait_for_selector(".bubble.bot blockquote")
     assert "task force" in caseworker.inner_text(".bubble.bot").lower()
     shot(caseworker, "04-chat-answer")
-    caseworker.click(".bubble.bot button[aria-label=down]")  # 👎: it shows on the coordinator's gap map
+    caseworker.click(".bubble.bot .feedback button:has-text('👎')")  # 👎: it shows on the coordinator's gap map
     caseworker.wait_for_selector(".bubble.bot blockquote")
 
     # A citation opens the document viewer on the highlighted passage.

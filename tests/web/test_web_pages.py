@@ -209,6 +209,34 @@ def test_chat_answers_with_quotes_and_citations(client, services, people):
     assert "Send til task forcen" in html
 
 
+def test_chat_says_the_decision_in_words_with_the_number_only_in_a_tooltip(client, services, people):
+    caseworker_client(client, services, people.caseworker)
+    html = post_form(client, "/chat", "/chat/ask", {"question": ANSWERABLE}).text
+    verdict = re.search(r'<p class="verdict good" title="Sikkerhed (\d,\d\d)"><strong>Fundet i dokumenterne</strong>', html)
+    assert verdict is not None  # Danish decimals on a Danish page
+    assert "Sikkerhed:" not in html and "Hjalp svaret?" in html
+
+
+def test_a_routed_chat_answer_shows_the_decision_two_passages_at_most_and_no_feedback(client, services, people,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(services.engine, "threshold", lambda: 1.01)  # nothing is sure enough: routed
+    caseworker_client(client, services, people.caseworker)
+    html = post_form(client, "/chat", "/chat/ask", {"question": ANSWERABLE}).text
+    assert "Ikke i dokumenterne — send til task forcen?" in html or "Ikke sikkert — send til task forcen?" in html
+    assert html.count('<div class="passage">') <= 2
+    assert "Hjalp svaret?" not in html and "Send til task forcen" in html
+
+
+def test_pages_show_copenhagen_time_and_the_languages_decimals():
+    from datetime import UTC, datetime
+
+    from bot.web.templating import decimal, timestamp
+
+    assert timestamp(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "2026-07-01 12:00"  # summer time
+    assert timestamp(datetime(2026, 12, 7, 23, 30, tzinfo=UTC)) == "2026-12-08 00:30"  # winter, the next day
+    assert decimal(0.9134, "da") == "0,91" and decimal(0.9134, "en") == "0.91"
+
+
 def test_chat_refuses_an_empty_question_politely(client, services, people):
     caseworker_client(client, services, people.caseworker)
     response = post_form(client, "/chat", "/chat/ask", {"question": "   "})
