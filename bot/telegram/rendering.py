@@ -178,7 +178,8 @@ def render_answer(answer: Answer, language: Language, *, redacted: Sequence[str]
             blocks.append(Block(text("see_also", language, source=escape(short_source(citation, language))), "html"))
             blocks.append(Block(citation.quote, "expandable"))
     else:
-        blocks.append(Block(text("not_answered", language), "html"))
+        # The middle band (the engine's `tentative`): its closest quote is right often enough to say "not sure".
+        blocks.append(Block(text("not_sure" if answer.tentative and citations else "not_answered", language), "html"))
         for citation in citations:
             blocks.append(Block(text("closest", language, source=escape(short_source(citation, language))), "html"))
             blocks.append(Block(citation.quote, "expandable"))

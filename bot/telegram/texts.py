@@ -14,6 +14,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "according_to": {"da": "Ifølge {source}:", "en": "According to {source}:"},
     "see_also": {"da": "Se også {source}:", "en": "See also {source}:"},
     "section": {"da": "afsnit", "en": "section"},
+    "not_sure": {
+        "da": "<b>Ikke sikkert.</b> Det nærmeste, jeg finder, står herunder: tjek det, eller send spørgsmålet til "
+        "task forcen med knappen.",
+        "en": "<b>Not sure.</b> The closest I find is below: check it, or send the question to the task force with "
+        "the button.",
+    },
     "not_answered": {
         "da": "<b>Det står ikke i dokumenterne.</b> Vil du sende spørgsmålet til task forcen? Brug knappen herunder.",
         "en": "<b>The documents do not answer this.</b> Send the question to the task force? Use the button below.",

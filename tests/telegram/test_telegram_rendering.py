@@ -103,6 +103,13 @@ def test_a_routed_answer_says_the_documents_do_not_answer_shows_the_closest_and_
     assert [c.chunk_id for c in shown_citations(answer("route", passages))] == ["c0"]
 
 
+def test_a_routed_answer_in_the_middle_band_says_not_sure_instead_of_not_in_the_documents() -> None:
+    (chunk,) = render_answer(answer("route", [citation("Afsnit 0.")], tentative=True), "da")
+
+    assert chunk.startswith("<b>Ikke sikkert.</b> Det nærmeste, jeg finder, står herunder")
+    assert "Det står ikke i dokumenterne" not in chunk and "Afsnit 0." in chunk
+
+
 def test_an_answered_question_shows_at_most_one_more_passage_collapsed_from_another_place() -> None:
     same_place = [citation(f"Afsnit {n}.", chunk_id=f"c{n}") for n in range(3)]
     elsewhere = [citation(f"Andetsteds {n}.", chunk_id=f"e{n}", section=f"Bilag {n}") for n in range(3)]
