@@ -128,6 +128,9 @@ def report_html(path: Path) -> Markup:
         return f'src="/dashboard/eval/assets/{name}"'
 
     html = re.sub(r'src="([^"]*)"', local, html)
+    # Wide metric tables scroll inside the panel: focusable, so the keyboard can scroll them too (axe-core's
+    # scrollable-region-focusable).
+    html = html.replace("<table>", '<table tabindex="0">')
     # Table column alignment comes out as style="text-align:…", which the CSP (no inline style) would drop.
     return Markup(re.sub(r'style="text-align:(left|right|center)"', r'class="align-\1"', html))
 

@@ -1,6 +1,6 @@
 """Layout and accessibility in a real browser (Debian's Chromium via Playwright, uvicorn on 127.0.0.1): at phone,
-tablet and desktop width nothing sticks out of the viewport on the chat, the dashboard, a requisition and the
-publish preview; the Danish staff navigation keeps to one line at 1280 px; and axe-core (tests/web/vendor/) finds
+tablet and desktop width nothing sticks out of the viewport on any page (chat, dashboard, requisition, publish
+preview, gap map, eval, users, documents, API reference, sign-in, registration, errors); the Danish staff navigation keeps to one line at 1280 px; and axe-core (tests/web/vendor/) finds
 nothing serious or critical on any of them."""
 
 from __future__ import annotations
@@ -159,6 +159,25 @@ def test_staff_pages_fit_the_viewport_and_pass_axe(server, browser, people, case
     for label, path in (("requisition", f"/dashboard/requisitions/{first.id}"),
                         ("answered requisition", f"/dashboard/requisitions/{second.id}"),
                         ("publish preview", f"/dashboard/requisitions/{second.id}/publish")):
+        page.goto(f"{server}{path}")
+        check_page(page, f"{label} at {width}px")
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_other_page_fits_the_viewport_and_passes_axe(server, browser, services, people, cases, width):
+    """The pages not covered above: the staff's overview pages, the documents, the API reference, and what a
+    signed-out visitor sees (sign-in, registration, a page that does not exist)."""
+    doc_id = next(iter(services.engine.documents))
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    for label, path in (("sign-in", "/login"), ("registration", "/register"), ("not found", "/documents/no-such-doc")):
+        page.goto(f"{server}{path}")
+        check_page(page, f"{label} at {width}px")
+    page.context.close()
+    page = signed_in_staff(browser, server, width)
+    for label, path in (("gap map", "/dashboard/gaps"), ("eval report", "/dashboard/eval"),
+                        ("users", "/dashboard/users"), ("documents", "/documents"), ("document", f"/documents/{doc_id}"),
+                        ("API reference", "/docs"), ("password", "/password")):
         page.goto(f"{server}{path}")
         check_page(page, f"{label} at {width}px")
     page.context.close()
