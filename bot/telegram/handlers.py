@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.answer_types import Answer
 from bot.errors import InvalidInput, InvalidQuestion, NotFound, PermissionDenied
+from bot.language import Language
 from bot.phrasing import help_text
 from bot.redaction import Redaction, redact
 from bot.requisitions.workflow import NEEDS_INFO, OPEN_STATES
@@ -42,7 +43,7 @@ from bot.telegram.rendering import (
     telegram_length,
 )
 from bot.telegram.sending import NotDelivered, keep_for_later
-from bot.telegram.texts import Language, both, text
+from bot.telegram.texts import both, text
 
 log = logging.getLogger(__name__)
 STATUS_LIMIT = 10

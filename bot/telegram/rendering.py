@@ -17,9 +17,10 @@ from typing import Any, Literal
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.answer_types import Answer, Citation
+from bot.language import Language
 from bot.phrasing import format_date
 from bot.redaction_notice import describe_kinds
-from bot.telegram.texts import Language, status_name, text
+from bot.telegram.texts import status_name, text
 
 MESSAGE_LIMIT = 4096
 EXTRA_CITATIONS = 1  # passages shown under an answer besides the one quoted (collapsed)

@@ -5,10 +5,6 @@ Texts are Telegram HTML fragments: placeholders are filled with already escaped 
 
 from __future__ import annotations
 
-from typing import Literal
-
-Language = Literal["da", "en"]
-
 TEXTS: dict[str, dict[str, str]] = {
     # Answers.
     "according_to": {"da": "Ifølge {source}:", "en": "According to {source}:"},

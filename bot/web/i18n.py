@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from bot.language import Language
 
-Language = Literal["da", "en"]
 LANGUAGES: tuple[Language, ...] = ("da", "en")
 DEFAULT_LANGUAGE: Language = "da"
 

@@ -160,7 +160,7 @@ def test_eval_page_renders_the_report_with_its_plots_and_escapes_html(coordinato
     (tmp_path / "risk_coverage.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     monkeypatch.setattr(insights, "REPORT_DIR", tmp_path)
     html = coordinator.get("/dashboard/eval").text
-    assert "<table>" in html and "hit@5" in html
+    assert "<table tabindex=\"0\">" in html and "hit@5" in html
     assert '<td class="align-right">0.91</td>' in html and "style=" not in html  # aligned without inline style
     assert 'src="/dashboard/eval/assets/risk_coverage.png"' in html
     assert "<script>alert" not in html
