@@ -121,6 +121,7 @@ def test_the_stale_form_is_not_processed_even_after_signing_in_again(client, ser
     replay = client.post("/chat/route", data=form)
     assert replay.status_code == 403
     assert "Din tekst er gemt" in replay.text and 'href="/chat"' in replay.text  # the way back, not "reloaded"
+    assert "data-form-unsent" in replay.text  # so the browser keeps the draft
     assert services.requisitions.list(keyed).total == 0
 
 
