@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -60,10 +61,21 @@ def home_for(visitor: sessions.Visitor) -> str:
     return "/chat" if visitor.caseworker is not None else "/dashboard"
 
 
+STAFF_ONLY = ("/dashboard", "/account", "/password")
+
+
+def landing(next: str | None, *, caseworker: bool) -> str:
+    """The page to land on after signing in: `next` if it is local and this kind of account may open it."""
+    target = safe_next(next, "")
+    if caseworker:
+        return "/chat" if not target or target.startswith(STAFF_ONLY) else target
+    return "/dashboard" if not target or target.startswith("/chat") else target
+
+
 @router.get("/login")
 def login_page(request: Request, visitor: VisitorDep, next: str | None = None, expired: str | None = None) -> Response:
     if visitor.actor is not None:
-        return RedirectResponse(safe_next(next, home_for(visitor)), status_code=303)
+        return RedirectResponse(landing(next, caseworker=visitor.caseworker is not None), status_code=303)
     return render(request, "login.html", {"next": safe_next(next, ""), "expired": bool(expired)})
 
 
@@ -84,11 +96,13 @@ async def login(
         return throttled(request, "login.html", context, language, exc)
     if signed_in is None:
         return render(request, "login.html", context | {"error": translate("login.failed", language)}, 401)
-    if signed_in.mfa_enrolled:
-        response = RedirectResponse("/login/mfa", status_code=303)
+    target = landing(next, caseworker=False)
+    if signed_in.mfa_enrolled:  # the code step carries the way back on, as the password step did
+        code_step = f"/login/mfa?{urlencode({'next': target})}" if safe_next(next, "") else "/login/mfa"
+        response = RedirectResponse(code_step, status_code=303)
         sessions.start_second_factor(request, response, signed_in.user.id, signed_in.failures_since_last)
         return response
-    return await finish_sign_in(request, services, signed_in.user, signed_in.failures_since_last, safe_next(next, "/dashboard"))
+    return await finish_sign_in(request, services, signed_in.user, signed_in.failures_since_last, target)
 
 
 async def finish_sign_in(request: Request, services: Services, user: StaffUser, failures: int, target: str) -> Response:
@@ -116,19 +130,23 @@ def key_id(key: str) -> str:
 
 
 @router.post("/login/key", dependencies=[CsrfChecked])
-async def login_with_key(request: Request, services: ServicesDep, language: LanguageDep, key: Secret) -> Response:
+async def login_with_key(
+    request: Request, services: ServicesDep, language: LanguageDep, key: Secret,
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     address = client_address(request)
     external_id = key_id(key) if key.strip().startswith(KEY_PREFIX) else ""
+    context = {"next": safe_next(next, "")}
     try:
         caseworker = await run_in_threadpool(
             lambda: services.accounts.sign_in_caseworker(external_id, subject=key_subject(key), address=address)
         )
     except Throttled as exc:
-        return throttled(request, "login.html", {}, language, exc, field="key_error")
+        return throttled(request, "login.html", context, language, exc, field="key_error")
     if caseworker is None:
-        return render(request, "login.html", {"key_error": translate("login.failed", language)}, 401)
+        return render(request, "login.html", context | {"key_error": translate("login.failed", language)}, 401)
     issued = await run_in_threadpool(services.accounts.create_session, caseworker_id=caseworker.id)
-    response = RedirectResponse("/chat", status_code=303)
+    response = RedirectResponse(landing(next, caseworker=True), status_code=303)
     sessions.start_session(request, response, issued)
     return response
 

@@ -16,11 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.actors import StaffUser
-from bot.errors import InvalidInput
 from bot.requisitions import EXPORT_COLUMNS, CitedSource, RequisitionView
 from bot.requisitions.workflow import ALLOWED, OPEN_STATES, STATES
-from bot.web.deps import Coordinator, CsrfChecked, ServicesDep, Staff
+from bot.web.deps import Coordinator, CsrfChecked, LanguageDep, ServicesDep, Staff
 from bot.web.documents import quote_url
+from bot.web.i18n import translate
 from bot.web.schemas import Text
 from bot.web.templating import render
 
@@ -221,6 +221,14 @@ def requisition_detail(
     request: Request, requisition_id: IdPath, staff: Staff, services: ServicesDep,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
+    return _detail_page(request, staff, services, requisition_id, done=done == "1")
+
+
+def _detail_page(
+    request: Request, staff: StaffUser, services, requisition_id: int, *, status: int = 200,  # noqa: ANN001
+    **extra: object,
+) -> Response:
+    """The requisition page; `extra` carries a notice, or a refused answer kept in its form (`answer_error`, `kept`)."""
     requisition = services.requisitions.get(staff, requisition_id)
     documents = services.engine.documents
     candidates = [
@@ -231,22 +239,20 @@ def requisition_detail(
         {"source": s, "url": quote_url(documents, s.doc_id, s.quote), "title": _title(documents, s.doc_id)}
         for s in requisition.sources
     ]
-    return render(
-        request,
-        "requisition.html",
-        {
-            "r": requisition,
-            "candidates": candidates,
-            "sources": sources,
-            "history": history(requisition),
-            "actions": allowed_actions(requisition, staff),
-            "advisers": _advisers(services, staff),
-            "documents": sorted(documents.values(), key=lambda d: d.doc_id),
-            "done": done == "1",
-            "notes": services.requisitions.notes(staff, requisition_id),
-            "templates": services.requisitions.templates.list(staff),
-        },
-    )
+    context = {
+        "r": requisition,
+        "candidates": candidates,
+        "sources": sources,
+        "history": history(requisition),
+        "actions": allowed_actions(requisition, staff),
+        "advisers": _advisers(services, staff),
+        "documents": sorted(documents.values(), key=lambda d: d.doc_id),
+        "done": False,
+        "notes": services.requisitions.notes(staff, requisition_id),
+        "templates": services.requisitions.templates.list(staff),
+        "kept": KeptAnswer(),
+    }
+    return render(request, "requisition.html", context | extra, status_code=status)
 
 
 @router.post("/dashboard/requisitions/{requisition_id}/notes", dependencies=[CsrfChecked])
@@ -288,33 +294,57 @@ def request_info(requisition_id: IdPath, staff: Staff, services: ServicesDep, me
     return _back(requisition_id)
 
 
+@dataclass(frozen=True)
+class KeptAnswer:
+    """An answer form the page refused, put back as the adviser left it."""
+
+    text: str = ""
+    cite: frozenset[int] = frozenset()
+    source_doc: str = ""
+    source_quote: str = ""
+
+
+QUOTE_SHOWN = 120  # characters of a refused quote repeated in the message
+
+
 @router.post("/dashboard/requisitions/{requisition_id}/answer", dependencies=[CsrfChecked])
 def answer(
-    request: Request, requisition_id: IdPath, staff: Staff, services: ServicesDep, text: FormText,
+    request: Request, requisition_id: IdPath, staff: Staff, services: ServicesDep, language: LanguageDep,
+    text: FormText,
     cite: Annotated[list[int], Form(max_length=20)] = [],  # noqa: B006 - FastAPI copies defaults
     source_doc: Annotated[Text(200), Form()] = "",  # type: ignore[valid-type]
     source_quote: Annotated[Text(5_000), Form()] = "",  # type: ignore[valid-type]
 ) -> Response:
-    """Answer, citing some of the assistant's candidate passages and/or one verbatim quote from a document."""
+    """Answer, citing some of the assistant's candidate passages and/or one verbatim quote from a document.
+
+    A quote that is not in the document word for word is refused on the requisition page itself (422), with the
+    adviser's text, citations and quote kept in the form to correct and send again."""
     requisition = services.requisitions.get(staff, requisition_id)
     sources = [
         CitedSource(doc_id=c.doc_id, section=c.section, quote=c.quote)
         for i, c in enumerate(requisition.candidates) if i in set(cite)
     ]
     if source_doc.strip():
-        sources.append(_verbatim_source(services, source_doc.strip(), source_quote.strip()))
+        problem = _quote_problem(services, source_doc.strip(), source_quote.strip(), language)
+        if problem:
+            kept = KeptAnswer(text, frozenset(cite), source_doc.strip(), source_quote)
+            return _detail_page(request, staff, services, requisition_id, status=422, answer_error=problem, kept=kept)
+        sources.append(CitedSource(doc_id=source_doc.strip(), section="", quote=source_quote.strip()))
     services.requisitions.answer(staff, requisition_id, text, sources)
     return _back(requisition_id)
 
 
-def _verbatim_source(services, doc_id: str, quote: str) -> CitedSource:  # noqa: ANN001
-    """A quote the adviser adds must be copied from the document, so the answer stays a quotation."""
+def _quote_problem(services, doc_id: str, quote: str, language: str) -> str | None:  # noqa: ANN001
+    """Why an added quote cannot stand, in the page's language; None when it is copied from the document word for
+    word (whitespace aside), so the answer stays a quotation."""
     document = services.engine.documents.get(doc_id)
     if document is None:
-        raise InvalidInput(f"There is no document '{doc_id}'; pick one from the list.")
+        return translate("unsent.document", language)
     if quote and " ".join(quote.split()) not in " ".join(document.text.split()):
-        raise InvalidInput("The quote is not in the document word for word; copy it from the document viewer.")
-    return CitedSource(doc_id=doc_id, section="", quote=quote)
+        shown = " ".join(quote.split())
+        shown = shown if len(shown) <= QUOTE_SHOWN else shown[:QUOTE_SHOWN].rstrip() + "…"
+        return translate("unsent.quote", language, quote=shown, title=document.metadata.title)
+    return None
 
 
 @router.post("/dashboard/requisitions/{requisition_id}/close", dependencies=[CsrfChecked])

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bot.actors import Actor, Caseworker, StaffUser, SystemActor
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import sessions
+from bot.web import drafts, sessions
 from bot.web.csrf import FIELD_NAME
 from bot.web.error_pages import (
     ApiAuthRequired,
@@ -22,6 +22,7 @@ from bot.web.error_pages import (
     LoginRequired,
     MfaEnrolmentRequired,
     PasswordChangeRequired,
+    SessionExpired,
 )
 from bot.web.i18n import Language
 
@@ -47,6 +48,9 @@ def get_language(request: Request) -> Language:
 
 
 def _next_path(request: Request) -> str:
+    """Where to come back after signing in: this page, or for a form the page it is on (a POST path has none)."""
+    if request.method not in ("GET", "HEAD"):
+        return drafts.form_page(request.url.path)
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
@@ -109,6 +113,8 @@ async def check_csrf(request: Request) -> None:
     form = await request.form()
     token = form.get(FIELD_NAME)
     if not isinstance(token, str) or not sessions.check_csrf(request, token):
+        if sessions.visitor(request).actor is None and request.url.path not in drafts.ANONYMOUS_FORMS:
+            raise SessionExpired(request.url.path)  # still refused; only the words and the way back differ
         raise CsrfRejected()
 
 

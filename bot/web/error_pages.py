@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import errors
+from bot.web import drafts
 from bot.web.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,15 @@ class CsrfRejected(Exception):
     """A state-changing form came without a valid, unspent token for this session."""
 
 
+class SessionExpired(Exception):
+    """A form came after its session had expired (or without one): refused like any stale form, but the page says
+    why in plain words and offers signing in again, back to the page the form is on."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 class ApiAuthRequired(Exception):
     """An API call without a valid bearer token."""
 
@@ -74,15 +84,16 @@ def wants_json(request: Request) -> bool:
 
 def error_response(
     request: Request, status: int, message: str | None = None, *, detail: object = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, back: str | None = None,
 ) -> Response:
-    """One place that shapes every error; the page says what the user can do, the JSON what went wrong."""
+    """One place that shapes every error; the page says what the user can do, the JSON what went wrong.
+    `back` is the page to return to instead of the start page (the page a refused form is on)."""
     if wants_json(request):
         body = {"detail": detail if detail is not None else (message or HTTPStatus(status).phrase)}
         return JSONResponse(body, status, headers=headers)
     from bot.web.templating import render  # late: templating needs the session helpers
 
-    response = render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    response = render(request, "error.html", {"status": status, "message": message, "back": back}, status_code=status)
     response.headers.update(headers or {})
     return response
 
@@ -151,7 +162,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, exc: CsrfRejected) -> Response:
-        return error_response(request, 403, translate("error.csrf", _language(request)))
+        if request.url.path in drafts.ANONYMOUS_FORMS:
+            return error_response(request, 403, translate("error.csrf", _language(request)))
+        page = drafts.form_page(request.url.path)
+        return error_response(request, 403, translate("unsent.stale", _language(request)), back=page)
+
+    @app.exception_handler(SessionExpired)
+    async def session_expired(request: Request, exc: SessionExpired) -> Response:
+        """401 with the sign-in forms, which return to the form's page; the browser kept the typed text."""
+        message = translate(drafts.unsent_message_key(exc.path), _language(request))
+        if wants_json(request):
+            return error_response(request, 401, message)
+        from bot.web.templating import render
+
+        context = {"next": drafts.form_page(exc.path), "unsent": message}
+        return render(request, "login.html", context, status_code=401)
 
     @app.exception_handler(ApiAuthRequired)
     async def api_auth_required(request: Request, exc: ApiAuthRequired) -> Response:

@@ -66,6 +66,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "mfa.continue": ("Fortsæt", "Continue"),
     "login.expired": ("Din session er udløbet. Log ind igen.", "Your session has expired. Please sign in again."),
+    # Nothing typed is lost (issue 16 d): a form refused after the session expired, or because it was stale.
+    "unsent.question": (
+        "Din session er udløbet, så dit spørgsmål blev ikke sendt. Log ind igen — din tekst er gemt, og du kan sende den igen.",
+        "Your session has expired, so your question was not sent. Sign in again — your text is kept, and you can send it again.",
+    ),
+    "unsent.answer": (
+        "Din session er udløbet, så dit svar blev ikke sendt. Log ind igen — din tekst er gemt, og du kan sende den igen.",
+        "Your session has expired, so your answer was not sent. Sign in again — your text is kept, and you can send it again.",
+    ),
+    "unsent.text": (
+        "Din session er udløbet, så din tekst blev ikke sendt. Log ind igen — den er gemt, og du kan sende den igen.",
+        "Your session has expired, so your text was not sent. Sign in again — it is kept, and you can send it again.",
+    ),
+    "unsent.form": (
+        "Din session er udløbet, så det, du sendte, blev ikke gemt. Log ind igen, og send det igen.",
+        "Your session has expired, so what you sent was not saved. Sign in again and send it again.",
+    ),
+    "unsent.stale": (
+        "Formularen var for gammel eller allerede sendt, så den blev ikke sendt nu. Din tekst er gemt: gå tilbage "
+        "til siden, se efter, om det allerede er sket, og send den ellers igen.",
+        "The form was too old or already sent, so it was not sent now. Your text is kept: go back to the page, "
+        "check whether it already went through, and otherwise send it again.",
+    ),
+    "unsent.back": ("Tilbage til siden", "Back to the page"),
+    "unsent.quote": (
+        "Citatet „{quote}“ står ikke ordret i „{title}“, så svaret blev ikke sendt. Åbn dokumentet i dokumentvisningen, "
+        "kopiér citatet derfra, og send igen — din tekst står stadig herunder.",
+        "The quote “{quote}” is not in “{title}” word for word, so the answer was not sent. Open the document in the "
+        "viewer, copy the quote from there and send again — your text is still below.",
+    ),
+    "unsent.document": (
+        "Det valgte dokument findes ikke, så svaret blev ikke sendt. Vælg et dokument fra listen, og send igen — din tekst står stadig herunder.",
+        "The chosen document does not exist, so the answer was not sent. Pick a document from the list and send again — your text is still below.",
+    ),
     "login.register_hint": (
         "Sagsbehandler uden konto? Brug den invitationskode, du har fået af koordinatoren.",
         "Caseworker without an account? Use the invite code you got from the coordinator.",

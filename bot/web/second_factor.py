@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot import mfa
 from bot.errors import InvalidInput, Throttled
 from bot.web import sessions
-from bot.web.auth import client_address, finish_sign_in, throttled
+from bot.web.auth import client_address, finish_sign_in, landing, safe_next, throttled
 from bot.web.deps import CsrfChecked, LanguageDep, ServicesDep, StaffEnrolling
 from bot.web.i18n import translate
 from bot.web.schemas import Text
@@ -25,27 +25,32 @@ router = APIRouter(include_in_schema=False)
 Code = Annotated[Text(40), Form()]  # type: ignore[valid-type]
 
 
+Next = Annotated[str, Form(max_length=2000)]
+
+
 @router.get("/login/mfa")
-def code_page(request: Request) -> Response:
+def code_page(request: Request, next: Annotated[str, Query(max_length=2000)] = "") -> Response:
     if sessions.pending_second_factor(request) is None:
         return RedirectResponse("/login", status_code=303)
-    return render(request, "login_mfa.html")
+    return render(request, "login_mfa.html", {"next": safe_next(next, "")})
 
 
 @router.post("/login/mfa", dependencies=[CsrfChecked])
-async def check_code(request: Request, services: ServicesDep, language: LanguageDep, code: Code) -> Response:
+async def check_code(request: Request, services: ServicesDep, language: LanguageDep, code: Code, next: Next = "") -> Response:
+    """The code after the password; then on to the page the sign-in began from (`next`), else the dashboard."""
+    context = {"next": safe_next(next, "")}
     pending = sessions.pending_second_factor(request)
     if pending is None:
-        return render(request, "login.html", {"error": translate("mfa.expired", language)}, 401)
+        return render(request, "login.html", context | {"error": translate("mfa.expired", language)}, 401)
     user_id, failures = pending
     try:
         ok = await run_in_threadpool(lambda: services.accounts.mfa.verify(user_id, code, address=client_address(request)))
     except Throttled as exc:
-        return throttled(request, "login_mfa.html", {}, language, exc)
+        return throttled(request, "login_mfa.html", context, language, exc)
     if not ok:
-        return render(request, "login_mfa.html", {"error": translate("mfa.failed", language)}, 401)
+        return render(request, "login_mfa.html", context | {"error": translate("mfa.failed", language)}, 401)
     user = await run_in_threadpool(services.accounts.get_user, user_id)
-    response = await finish_sign_in(request, services, user, failures, "/dashboard")
+    response = await finish_sign_in(request, services, user, failures, landing(next, caseworker=False))
     sessions.end_second_factor(request, response)
     return response
 

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from bot.redaction_notice import describe_kinds
 from bot.requisitions.sla import Sla
+from bot.web.drafts import form_page
 from bot.web.i18n import translate
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -98,6 +99,14 @@ templates.env.filters["decimal"] = decimal  # {{ x|decimal(lang) }}
 templates.env.filters["pii_kinds"] = describe_kinds  # {{ kinds|pii_kinds(lang) }}: bot/redaction_notice.py
 
 
+def _here(request: Request) -> str:
+    """This page as a GET address to come back to (after switching language): a form's result page has none of
+    its own, so the page the form is on."""
+    if request.method not in ("GET", "HEAD"):
+        return form_page(request.url.path)
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     """Render a page with what every page needs: language, user, translation and CSRF helpers."""
     from bot.web import sessions  # late: sessions needs the app state this module must not import
@@ -117,6 +126,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "duration": lambda seconds: duration(seconds, language=language),
         "sla_text": lambda sla: sla_text(sla, language=language),
         "path": request.url.path,
+        "here": _here(request),
     }
     notice = sessions.pending_sign_in_notice(request) if page.user.staff is not None else 0
     if notice:

@@ -64,3 +64,114 @@ document.addEventListener("DOMContentLoaded", function () {
     latest.scrollIntoView({ block: "start" });
   }
 });
+
+// Nothing typed is lost (issue 16 d). What is typed into a form marked data-keep-draft is kept in this tab's
+// sessionStorage, keyed by the form's action, until a page shows the form went through. A submit marks the draft
+// pending; the next page decides: a page marked data-form-unsent (an error page after a POST, the sign-in page after
+// an expired session, a refused answer) keeps it, any other page means it was sent, so it is dropped. A kept draft
+// is put back into the empty fields of its form wherever that form is shown again, e.g. after signing in.
+(function () {
+  var PREFIX = "vejviser-draft:";
+  var PENDING = "vejviser-draft-pending";
+  var TYPED = "textarea, input[type=text], select, input[type=checkbox]";
+
+  function storage() {
+    try { return window.sessionStorage; } catch (error) { return null; }  // disabled storage: forms still work
+  }
+
+  function read(store, key) {
+    try { return JSON.parse(store.getItem(key) || "null"); } catch (error) { return null; }
+  }
+
+  function keyOf(form) { return PREFIX + form.getAttribute("action"); }
+
+  function snapshot(form) {
+    var draft = { fields: {}, checked: [], match: {}, typed: false };
+    form.querySelectorAll(TYPED).forEach(function (field) {
+      if (!field.name) { return; }
+      if (field.type === "checkbox") {
+        if (field.checked) { draft.checked.push(field.name + "=" + field.value); }
+        return;
+      }
+      draft.fields[field.name] = field.value;
+      if (field.tagName !== "SELECT" && field.value.trim()) { draft.typed = true; }
+    });
+    form.querySelectorAll("input[data-draft-match]").forEach(function (field) { draft.match[field.name] = field.value; });
+    return draft;
+  }
+
+  function save(store, form) {
+    var draft = snapshot(form);
+    if (draft.typed) { store.setItem(keyOf(form), JSON.stringify(draft)); } else { store.removeItem(keyOf(form)); }
+  }
+
+  function matches(form, draft) {
+    return Object.keys(draft.match || {}).every(function (name) {
+      var field = form.querySelector("input[data-draft-match][name='" + name + "']");
+      return field && field.value === draft.match[name];
+    });
+  }
+
+  function restore(form, draft) {
+    var anyChecked = form.querySelector("input[type=checkbox]:checked");
+    form.querySelectorAll(TYPED).forEach(function (field) {
+      if (field.type === "checkbox") {
+        if (!anyChecked && draft.checked.indexOf(field.name + "=" + field.value) >= 0) { field.checked = true; }
+      } else if (field.name in draft.fields && !field.value && draft.fields[field.name]) {
+        field.value = draft.fields[field.name];
+      } else if (field.tagName === "SELECT" && field.selectedIndex <= 0 && draft.fields[field.name]) {
+        field.value = draft.fields[field.name];
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var store = storage();
+    if (!store) { return; }
+
+    var pending = read(store, PENDING);
+    store.removeItem(PENDING);
+    if (pending && pending.key) {
+      var navigation = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+      var unsent = document.querySelector("[data-form-unsent]") || (navigation && navigation.type === "back_forward");
+      var draft = read(store, pending.key);
+      if (!unsent) {
+        store.removeItem(pending.key);
+      } else if (draft) {
+        draft.unsent = true;
+        store.setItem(pending.key, JSON.stringify(draft));
+      }
+    }
+
+    document.querySelectorAll("form[data-keep-draft]").forEach(function (form) {
+      var draft = read(store, keyOf(form));
+      if (draft && matches(form, draft)) { restore(form, draft); }
+      form.addEventListener("input", function () { save(store, form); });
+      form.addEventListener("change", function () { save(store, form); });
+      form.addEventListener("submit", function (event) {
+        if (event.defaultPrevented) { return; }  // cancelled, or a second click on a form already sent
+        save(store, form);
+        store.setItem(PENDING, JSON.stringify({ key: keyOf(form) }));
+      });
+    });
+
+    // A question sent on to the task force comes back into the question field when the page that had the
+    // route form is gone (after signing in again): asking it again brings the form back, with the context kept.
+    document.querySelectorAll("textarea[data-draft-from]").forEach(function (area) {
+      var parts = area.dataset.draftFrom.split(" ");
+      var key = PREFIX + parts[0];
+      var draft = read(store, key);
+      if (area.value || !draft || !draft.unsent || document.querySelector("form[action='" + parts[0] + "']")) { return; }
+      area.value = (draft.match || {})[parts[1]] || draft.fields[parts[1]] || "";
+      draft.unsent = false;
+      store.setItem(key, JSON.stringify(draft));
+    });
+
+    // Signing out forgets every draft of this tab: the next person at the screen does not find them.
+    document.querySelectorAll("form[action='/logout']").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        Object.keys(store).forEach(function (key) { if (key.indexOf(PREFIX) === 0) { store.removeItem(key); } });
+      });
+    });
+  });
+})();
