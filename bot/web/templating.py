@@ -98,8 +98,8 @@ templates.env.filters["decimal"] = decimal  # {{ x|decimal(lang) }}
 templates.env.filters["pii_kinds"] = describe_kinds  # {{ kinds|pii_kinds(lang) }}: bot/redaction_notice.py
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """Render a page with what every page needs: language, user, translation and CSRF helpers."""
+def _base(request: Request) -> dict[str, Any]:
+    """What every page and fragment needs: language, user, translation and CSRF helpers."""
     from bot.web import sessions  # late: sessions needs the app state this module must not import
 
     language = sessions.language_of(request)
@@ -108,7 +108,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     def t(key: str, **values: object) -> str:
         return translate(key, language, **values)
 
-    base = {
+    return {
         "t": t,
         "lang": language,
         "csrf_token": page.csrf_token,
@@ -118,6 +118,19 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "sla_text": lambda sla: sla_text(sla, language=language),
         "path": request.url.path,
     }
+
+
+def fragment(request: Request, name: str, context: dict[str, Any] | None = None) -> str:
+    """A piece of a page as HTML, for a script to put in place (the chat's live updates); same helpers as a page."""
+    return templates.env.get_template(name).render(_base(request) | (context or {}))
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with what every page needs: language, user, translation and CSRF helpers."""
+    from bot.web import sessions  # late: sessions needs the app state this module must not import
+
+    base = _base(request)
+    page = sessions.page_context(request)
     notice = sessions.pending_sign_in_notice(request) if page.user.staff is not None else 0
     if notice:
         base["sign_in_failures"] = notice
