@@ -44,6 +44,11 @@ def news_key(view: RequisitionView) -> str:
     return "chat.news.answered" if view.answered_at is not None else "chat.news.other"
 
 
+def unread_label(count: int, language: str) -> str:
+    """'1 ny', '3 nye': the count of requisitions with news, beside the heading."""
+    return translate("chat.news_count_one" if count == 1 else "chat.news_count", language, n=count)
+
+
 def _shown(answer: Answer) -> int:
     """How many citations the page shows under this answer (and the history keeps)."""
     return len(answer.citations) if answer.status == "answered" else ROUTE_PASSAGES
@@ -78,6 +83,7 @@ def _gather(services: Services, caseworker: Caseworker, *, focus: int | None = N
     return {
         "mine": mine,
         "unread_count": len(unread),
+        "unread_label": unread_label,
         "past": past,
         "history_page": page,
         "history_pages": max(1, -(-past.total // HISTORY_PAGE)),
@@ -133,7 +139,7 @@ def updates(
         for v in views
     ]
     return JSONResponse({"checked_at": found.checked_at.isoformat(), "unread": len(unread),
-                         "unread_label": translate("chat.news_count", language, n=len(unread)), "changed": changed},
+                         "unread_label": unread_label(len(unread), language), "changed": changed},
                         headers={"cache-control": "no-store"})
 
 

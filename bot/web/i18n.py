@@ -308,6 +308,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chat.news.needs_info": ("Nyt spørgsmål til dig", "New question for you"),
     "chat.news.other": ("Nyt fra task forcen", "News from the task force"),
     "chat.news_count": ("{n} nye", "{n} new"),
+    "chat.news_count_one": ("1 ny", "1 new"),
     "chat.news_on": ("{news}: {number}", "{news}: {number}"),
     "chat.mark_read": ("Markér som læst", "Mark as read"),
     "chat.history": ("Dine spørgsmål", "Your questions"),
