@@ -326,3 +326,32 @@ class TelegramSendRow(Base):
     message_id: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(index=True)
     sent_at: Mapped[datetime | None]
+
+
+class ChatEntryRow(Base):
+    """One turn of a caseworker's web chat, kept for her own history until retention: a question with the answer
+    shown (kind "question"), or her reply to the task force's request for information (kind "reply"). Every
+    text is the redacted one."""
+
+    __tablename__ = "chat_history"
+    __table_args__ = (Index("ix_chat_history_caseworker", "caseworker_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    caseworker_id: Mapped[int] = mapped_column(ForeignKey("caseworkers.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # question | reply
+    text: Mapped[str] = mapped_column(Text)  # the question, or the reply
+    status: Mapped[str | None] = mapped_column(String(16))  # the engine's: answered | route | help (questions only)
+    answer: Mapped[str | None] = mapped_column(Text)
+    citations: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"doc_id", "section", "quote"}]
+    requisition_id: Mapped[int | None] = mapped_column(ForeignKey("requisitions.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class RequisitionSeenRow(Base):
+    """When the asking caseworker last looked at her requisition: newer news from the task force shows as unread.
+    Apart from the requisition, so a caseworker reading it never bumps the version a task-force form holds."""
+
+    __tablename__ = "requisition_seen"
+
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"), primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime]

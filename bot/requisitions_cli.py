@@ -98,7 +98,7 @@ def register(subparsers: Any, settings_factory: SettingsFactory | None = None) -
     reject.add_argument("--reason", required=True)
     add(reject, _reject)
 
-    purge = requisitions.add_parser("purge", help="anonymise finished requisitions past the retention period")
+    purge = requisitions.add_parser("purge", help="anonymise finished requisitions past the retention period and delete chat history as old")
     purge.add_argument("--older-than-days", type=int, metavar="N", help="default: VEJVISER_RETENTION_DAYS")
     add(purge, _purge)
 

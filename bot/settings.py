@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # loading (issue 18: 40-60 s of reloading each time). A hung worker is still replaced, after this long.
     worker_healthcheck_seconds: int = Field(default=60, ge=1, description="How long a worker may take to answer "
                                             "the server parent's health check before it is killed and restarted.")
+    web_chat_poll_seconds: float = Field(default=15.0, gt=0, description="How often an open web chat page asks for "
+                                         "news from the task force (paused while its tab is hidden).")
     token_outage_grace_seconds: float = Field(default=600.0, ge=0, description="While the database is down, an API "
                                               "token verified this long ago or less still asks (answers need no database).")
 

@@ -2,7 +2,7 @@
 that let surnames, lower-case names or addresses through) can be cleaned: `vejviser requisitions redact`.
 
 It rewrites, in one transaction: requisitions (question, context, request for information, answer, rejection
-reason, and the quotes kept with candidates and sources), best practice, feedback, the Telegram answers kept for
+reason, and the quotes kept with candidates and sources), best practice, feedback, the caseworkers' chat history, the Telegram answers kept for
 buttons, the outbox's payloads and the user names typed at login (numbers and e-mail only: staff user names are
 names by design). A question that changes loses its stored
 embedding, which the duplicate check computes again with the current embedder on next use. Published task-force
@@ -25,7 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.models import BestPracticeRow, FeedbackRow, LoginAttemptRow, OutboxRow, RequisitionRow, TelegramAnswerRow
+from bot.models import (
+    BestPracticeRow,
+    ChatEntryRow,
+    FeedbackRow,
+    LoginAttemptRow,
+    OutboxRow,
+    RequisitionRow,
+    TelegramAnswerRow,
+)
 from bot.redaction import redact
 
 __all__ = ["RescanReport", "redact_stored"]
@@ -108,6 +116,14 @@ def _simple(session: Session, report: RescanReport, model: Any, columns: Iterabl
                 setattr(row, column, after)
 
 
+def _chat_history(session: Session, report: RescanReport) -> None:
+    _simple(session, report, ChatEntryRow, ("text", "answer"), "chat_history")
+    for row in session.execute(select(ChatEntryRow).with_for_update()).scalars():
+        citations = _redact_dicts(row.citations, _QUOTED, report, "chat_history.citations")
+        if citations != list(row.citations or []):
+            row.citations = citations
+
+
 def _payloads(session: Session, report: RescanReport) -> None:
     for message in session.execute(select(OutboxRow).with_for_update()).scalars():
         payload = _redact_payload(message.payload, report, "outbox.payload")
@@ -150,6 +166,7 @@ def redact_stored(run: Callable[[Callable[[Session], RescanReport]], RescanRepor
         _requisitions(session, report)
         _simple(session, report, BestPracticeRow, ("question", "answer"), "best_practice")
         _simple(session, report, FeedbackRow, ("question",), "feedback")
+        _chat_history(session, report)
         _payloads(session, report)
         _login_names(session, report)
         if report.changed:

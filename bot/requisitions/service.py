@@ -40,6 +40,7 @@ from bot.redaction import redact
 from bot.requisitions import sla as sla_module
 from bot.requisitions import stats as stats_module
 from bot.requisitions import workflow
+from bot.requisitions.history import ChatHistory, add_reply, purge_history
 from bot.requisitions.outbox import Outbox, Sender, enqueue
 from bot.requisitions.rescan import RescanReport, redact_stored
 from bot.requisitions.templates import AnswerTemplates
@@ -213,6 +214,7 @@ class RequisitionService:
             clock=self.clock,
         )
         self.templates = AnswerTemplates(database, clock=lambda: self.clock())
+        self.history = ChatHistory(database, clock=lambda: self.clock())
 
     # --- creating --------------------------------------------------------------------------------
 
@@ -629,7 +631,7 @@ class RequisitionService:
         return Changed(self._transition(actor, requisition_id, workflow.NEEDS_INFO, who="assignee", extra=extra), found)
 
     def provide_info(self, caseworker: Caseworker, requisition_id: int, text: str) -> Changed:
-        """The caseworker's reply: appended to the context; needs_info → in_progress."""
+        """The caseworker's reply: appended to the context and kept in her chat history; needs_info → in_progress."""
         reply, found = _clean_text(text, what="reply", limit=MAX_CONTEXT_CHARS)
 
         def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
@@ -639,6 +641,8 @@ class RequisitionService:
             if len(combined) > 4 * MAX_CONTEXT_CHARS:
                 raise InvalidInput("The requisition already holds as much context as it can; ask the adviser to answer.")
             row.context = combined
+            assert reply is not None
+            add_reply(session, caseworker.id, row.id, reply, self.clock())
             return {"redacted": list(found)}
 
         return Changed(self._transition(caseworker, requisition_id, workflow.IN_PROGRESS, who="owner", extra=extra), found)
@@ -891,7 +895,8 @@ class RequisitionService:
         return rows
 
     def purge(self, older_than_days: int | None = None, actor: Actor | None = None) -> int:
-        """Anonymise the texts of finished requisitions past the retention period; returns how many were new."""
+        """Anonymise the texts of finished requisitions past the retention period, and delete the chat history
+        entries as old; returns how many requisitions were new."""
         from bot.actors import SYSTEM
 
         actor = actor or SYSTEM
@@ -934,11 +939,12 @@ class RequisitionService:
             ).scalars().all()
             for entry in feedback:
                 entry.question = ANONYMISED
-            if rows or feedback:
+            chat = purge_history(session, cutoff, sorted(ids))  # the caseworkers' own history: deleted, not kept
+            if rows or feedback or chat:
                 audit.append(
                     session, actor=actor_label(actor), action="retention.purge", subject="retention",
                     details={"older_than_days": days, "requisitions": sorted(r.number or "" for r in rows),
-                             "outbox_messages": messages, "feedback": len(feedback)},
+                             "outbox_messages": messages, "feedback": len(feedback), "chat_history": chat},
                     at=self.clock(),
                 )
             return len(rows)

@@ -145,6 +145,9 @@ def install(app: FastAPI) -> None:
     async def login_required(request: Request, exc: LoginRequired) -> Response:
         from urllib.parse import urlencode
 
+        if wants_json(request):  # a page's script polling after the session ended: it stops, nothing to follow
+            return JSONResponse({"detail": "Sign in again."}, 401)
+
         query = {"next": exc.next_path} | ({"expired": "1"} if exc.expired else {})
         return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
 

@@ -107,8 +107,8 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
-    """Render a page with what every page needs: language, user, translation and CSRF helpers."""
+def _base(request: Request) -> dict[str, Any]:
+    """What every page and fragment needs: language, user, translation and CSRF helpers."""
     from bot.web import sessions  # late: sessions needs the app state this module must not import
 
     language = sessions.language_of(request)
@@ -117,7 +117,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     def t(key: str, **values: object) -> str:
         return translate(key, language, **values)
 
-    base = {
+    return {
         "t": t,
         "lang": language,
         "csrf_token": page.csrf_token,
@@ -128,6 +128,19 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
         "path": request.url.path,
         "here": _here(request),
     }
+
+
+def fragment(request: Request, name: str, context: dict[str, Any] | None = None) -> str:
+    """A piece of a page as HTML, for a script to put in place (the chat's live updates); same helpers as a page."""
+    return templates.env.get_template(name).render(_base(request) | (context or {}))
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    """Render a page with what every page needs: language, user, translation and CSRF helpers."""
+    from bot.web import sessions  # late: sessions needs the app state this module must not import
+
+    base = _base(request)
+    page = sessions.page_context(request)
     notice = sessions.pending_sign_in_notice(request) if page.user.staff is not None else 0
     if notice:
         base["sign_in_failures"] = notice

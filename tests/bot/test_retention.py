@@ -77,3 +77,20 @@ def test_old_feedback_is_anonymised_too(service, people, database, clock) -> Non
     service.purge()
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT question FROM feedback")).scalar() == ANONYMISED
+
+
+def test_chat_history_past_the_period_is_deleted_and_younger_kept(service, people, database, clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.answer_types import Answer
+
+    def asked(question: str) -> None:
+        service.history.record(people.caseworker, Answer(question, "da", "answered", f"Svar på {question}", 0.9, []))
+
+    asked("gammelt spørgsmål")
+    clock.advance(days=200)
+    asked("nyere spørgsmål")
+    clock.advance(days=service.settings.retention_days - 199)  # the first is 366 days old, the second 166
+    service.purge()
+    assert [e.text for e in service.history.page(people.caseworker).items] == ["nyere spørgsmål"]
+    with database.session(readonly=True) as session:
+        purges = [e for e in audit.entries(session, limit=1000) if e.action == "retention.purge"]
+    assert purges[-1].details["chat_history"] == 1

@@ -156,6 +156,46 @@ def caseworker_client(client: TestClient, services: Services, caseworker: Casewo
     return client
 
 
+# ---------------------------------------------------------------------------- a real browser on a real server
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; browser tests (marker `browser`) skip without it outside CI
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def server(settings: Settings, services: Services) -> Iterator[str]:
+    """The app under uvicorn on a free 127.0.0.1 port, in a thread of the test process (same database)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = local_port()
+    running = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port,
+                                            log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium through Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 # ---------------------------------------------------------------------------- a PostgreSQL the test may stop
 
 

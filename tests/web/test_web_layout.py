@@ -193,6 +193,10 @@ def test_the_chat_fits_the_viewport_and_passes_axe(server, browser, services, pe
     page.click("form[action='/chat/ask'] button")
     page.wait_for_selector(".bubble.bot")
     check_page(page, f"chat with an answer at {width}px")
+    page.fill("#question", "Hvem betaler for tolk ved et akut møde om anbringelse en lørdag aften?")
+    page.click("form[action='/chat/ask'] button")
+    page.click("#history details summary")  # the first question, opened in her history
+    check_page(page, f"chat with its history at {width}px")
     page.context.close()
 
 

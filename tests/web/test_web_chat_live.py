@@ -1,0 +1,65 @@
+"""In Chromium: a caseworker keeps the chat open, the task force answers her requisition, and the answer appears
+on her page with the 'Nyt svar' mark and a count in the title, without a reload (the page polls /chat/updates)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bot.actors import SYSTEM
+from bot.settings import Settings
+from tests.web.conftest import CHROMIUM, web_settings
+
+POLL_SECONDS = 1  # the page's polling interval in this test (15 s by default)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture
+def settings(engine_dir) -> Settings:  # type: ignore[no-untyped-def]
+    return web_settings(engine_dir, web_chat_poll_seconds=POLL_SECONDS)
+
+
+def test_a_task_force_answer_appears_on_the_open_chat_without_a_reload(server, browser, services, people):  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server}/register")
+    page.fill("#code", services.accounts.create_invite(SYSTEM, "Socialforvaltningen").code)
+    page.fill("#display_name", "Sara Sagsbehandler")
+    page.click("form[action='/register'] button")
+    page.wait_for_selector("#signin-key")
+
+    # She asks, sends the question on, and leaves the chat open.
+    page.goto(f"{server}/chat")
+    page.fill("#question", "Hvem betaler for tolk ved et akut møde om anbringelse en lørdag aften?")
+    page.click("form[action='/chat/ask'] button")
+    page.click("form[action='/chat/route'] button")
+    page.wait_for_selector("text=rekvisition nr. R-00001")
+    [mine] = services.requisitions.list(SYSTEM).items
+    card = page.locator(f"#req-{mine.id}")
+    assert card.locator(".badge.news").count() == 0
+    page.evaluate("window.stillTheSamePage = true")
+
+    # The task force answers through the service, as the dashboard would.
+    services.requisitions.assign(SYSTEM, mine.id, people.anna.id)
+    services.requisitions.start(people.anna, mine.id)
+    services.requisitions.answer(people.anna, mine.id, "Forvaltningen betaler tolken, også i weekenden.")
+
+    card.locator(".badge.news", has_text="Nyt svar").wait_for(timeout=30_000)
+    assert "Forvaltningen betaler tolken, også i weekenden." in card.inner_text()
+    assert page.title().startswith("(1) Spørg Vejviser")
+    assert page.inner_text("#news-count") == "1 ny"
+    assert page.evaluate("window.stillTheSamePage === true"), "the page was reloaded"
+
+    # Opening the requisition reads it: the mark and the count are gone, also after a reload.
+    card.get_by_role("link", name="Markér som læst").click()
+    page.wait_for_load_state()
+    page.reload()
+    assert page.locator(f"#req-{mine.id} .badge.news").count() == 0 and not page.title().startswith("(")
+    assert not errors, errors
+    page.context.close()
