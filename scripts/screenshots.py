@@ -1,5 +1,5 @@
-"""Screenshots for docs/SCREENSHOTS.md: the web chat (answered, routed), the coordinator's inbox and the publish
-preview, at desktop (1280 px) and phone (390 px) width.
+"""Screenshots for docs/SCREENSHOTS.md: the web chat (answered, routed, the task force's answer arriving live), the
+coordinator's inbox and the publish preview, at desktop (1280 px) and phone (390 px) width.
 
 Everything is local and thrown away afterwards: a temporary data directory (SQLite, the shipped documents, the
 deterministic hashing embedder, so no model and no network is needed), a few seeded requisitions with their clocks
@@ -96,7 +96,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vejviser-shots-") as tmp:
         settings = Settings(_env_file=None, data_dir=Path(tmp), embedder="hashing", answer_threshold=0.001,
                             calibration_file=None, secret_key="screenshots-only-" + "x" * 32,
-                            coordinator_password=PASSWORD, telegram_token=None)
+                            coordinator_password=PASSWORD, telegram_token=None, require_mfa=False,
+                            web_chat_poll_seconds=1.0)
         services = build_services(settings, embedder=HashingEmbedder())
         answered_id = seed(services, datetime.now(UTC))
         port = free_port()
@@ -146,6 +147,16 @@ def shoot(browser, base: str, services, out: Path, name: str, width: int, height
     caseworker.click("form[action='/chat/route'] button")
     caseworker.wait_for_selector(".flash.good")
     save(caseworker, "chat-routed")
+    # The task force answers while the caseworker's page stays open: the answer arrives without a reload.
+    routed = services.requisitions.list(SYSTEM, sort="-created", limit=1).items[0]
+    anna = services.accounts.get_user_by_name("anna")
+    services.requisitions.assign(SYSTEM, routed.id, anna.id)
+    services.requisitions.start(anna, routed.id)
+    services.requisitions.answer(anna, routed.id, "Book tolken gennem Tolkeservice senest fem hverdage før mødet; "
+                                 "task forcen betaler for borgermøder i integrationsindsatsen.")
+    caseworker.wait_for_selector(f"#req-{routed.id} .badge.news", timeout=30_000)
+    caseworker.locator(f"#req-{routed.id}").scroll_into_view_if_needed()
+    save(caseworker, "chat-live-answer")
     caseworker.context.close()
 
     coordinator = browser.new_context(viewport={"width": width, "height": height}).new_page()
