@@ -63,3 +63,40 @@ def test_a_task_force_answer_appears_on_the_open_chat_without_a_reload(server, b
     assert page.locator(f"#req-{mine.id} .badge.news").count() == 0 and not page.title().startswith("(")
     assert not errors, errors
     page.context.close()
+
+
+def test_her_history_links_a_routed_question_and_a_reply_is_confirmed_and_shown(server, browser, services, people):  # type: ignore[no-untyped-def]
+    """The conversation stays after routing: both questions are in 'Dine spørgsmål', the routed one links to its
+    requisition; when the task force asks for information, her reply is confirmed and shown on the card."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{server}/register")
+    page.fill("#code", services.accounts.create_invite(SYSTEM, "Socialforvaltningen").code)
+    page.fill("#display_name", "Sara Sagsbehandler")
+    page.click("form[action='/register'] button")
+    page.wait_for_selector("#signin-key")
+    page.goto(f"{server}/chat")
+    for question in ("Hvor mange rådgivere har task forcen?", "Hvem betaler for tolk ved et akut møde en lørdag?"):
+        page.fill("#question", question)
+        page.click("form[action='/chat/ask'] button")
+        page.wait_for_selector(".bubble.bot")
+    page.click("form[action='/chat/route'] button")
+    page.wait_for_selector("text=rekvisition nr. R-00001")
+    history = page.inner_text("#history")
+    assert "Hvor mange rådgivere har task forcen?" in history and "Hvem betaler for tolk" in history
+
+    [mine] = services.requisitions.list(SYSTEM).items
+    services.requisitions.assign(SYSTEM, mine.id, people.anna.id)
+    services.requisitions.start(people.anna, mine.id)
+    services.requisitions.ask_for_info(people.anna, mine.id, "Hvilket sprog skal der tolkes til?")
+    page.goto(f"{server}/chat")
+    page.click("#history summary:has-text('Hvem betaler for tolk')")
+    with page.expect_navigation():
+        page.click("#history a:has-text('R-00001')")
+    card = page.locator(f"#req-{mine.id}")
+    card.locator("textarea").fill("Dari; borgeren taler ikke dansk.")
+    with page.expect_navigation():
+        card.locator("form[action$='/reply'] button").click()
+    card = page.locator(f"#req-{mine.id}")
+    assert "Dit svar er sendt til task forcen." in card.inner_text()
+    assert "Dari; borgeren taler ikke dansk." in card.inner_text()
+    page.context.close()
