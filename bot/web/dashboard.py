@@ -311,9 +311,9 @@ def _verbatim_source(services, doc_id: str, quote: str) -> CitedSource:  # noqa:
     """A quote the adviser adds must be copied from the document, so the answer stays a quotation."""
     document = services.engine.documents.get(doc_id)
     if document is None:
-        raise InvalidInput(f"There is no document '{doc_id}'; pick one from the list.")
+        raise InvalidInput(f"There is no document '{doc_id}'; pick one from the list.", key="document_pick", doc_id=doc_id)
     if quote and " ".join(quote.split()) not in " ".join(document.text.split()):
-        raise InvalidInput("The quote is not in the document word for word; copy it from the document viewer.")
+        raise InvalidInput("The quote is not in the document word for word; copy it from the document viewer.", key="quote_not_verbatim")
     return CitedSource(doc_id=doc_id, section="", quote=quote)
 
 
