@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.phrasing import document_type
+from corpus.document import DOCUMENT_TYPES
+
 Language = Literal["da", "en"]
 LANGUAGES: tuple[Language, ...] = ("da", "en")
 DEFAULT_LANGUAGE: Language = "da"
@@ -505,7 +508,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The quote is not in the document word for word. Copy it from the document viewer.",
     ),
     "error.report_file_missing": ("Rapporten har ingen fil «{name}».", "The report has no file '{name}'."),
+    # A requisition's history names what happened, not the button that did it (issue 16 k).
+    "history.created": ("Oprettet", "Created"),
+    "history.assigned": ("Tildelt", "Assigned"),
+    "history.started": ("Påbegyndt", "Started"),
+    "history.info_requested": ("Bad om flere oplysninger", "Asked for more information"),
+    "history.info_provided": ("Sagsbehandleren svarede", "The caseworker replied"),
+    "history.answered": ("Besvaret", "Answered"),
+    "history.closed": ("Lukket", "Closed"),
+    "history.duplicate": ("Markeret som dublet", "Marked as duplicate"),
+    "history.rejected": ("Afvist", "Rejected"),
+    "history.published": ("Udgivet som best practice", "Published as best practice"),
+    # Pages whose body is English by nature say so in Danish instead of passing it off (issue 16 k).
+    "eval.intro": (
+        "Hvor godt assistenten svarer på guldspørgsmålene, fra den seneste kørsel af `vejviser eval`.",
+        "How well the assistant answers the gold questions, from the latest run of `vejviser eval`.",
+    ),
+    "eval.in_english": ("Selve rapporten skrives på engelsk.", "The report itself is written in English."),
+    "api.in_english": (
+        "API-beskrivelsen er på engelsk, ligesom API'ets egne svar og fejlbeskeder.",
+        "The API reference is in English, like the API's own answers and error messages.",
+    ),
 }
+
+# Document types, from the one table of their names in both languages (bot/phrasing.py).
+MESSAGES.update({f"doctype.{kind}": (document_type(kind, "da"), document_type(kind, "en")) for kind in DOCUMENT_TYPES})
 
 
 def translate(key: str, language: str, /, **values: object) -> str:
