@@ -75,9 +75,10 @@ def error_text(error: errors.VejviserError, language: str) -> str:
         return str(error) if language == "en" else translate(f"error.{status_for(error)}", language)
     params = dict(error.params)
     if isinstance(error, errors.InvalidTransition):  # the states by the names the page shows them with
-        state = lambda name: translate(f"status.{name}", language)  # noqa: E731
-        params |= {"current": state(error.current), "requested": state(error.requested),
-                   "allowed": ", ".join(state(s) for s in error.allowed) or translate("error.transition_final", language)}
+        current, requested, *allowed = (translate(f"status.{name}", language)
+                                        for name in (error.current, error.requested, *error.allowed))
+        params |= {"current": current, "requested": requested,
+                   "allowed": ", ".join(allowed) or translate("error.transition_final", language)}
     return translate(key, language, **params)
 
 
