@@ -141,14 +141,14 @@ def common_passwords() -> frozenset[str]:
 def check_password(password: str, username: str = "") -> None:
     """Refuse a password a person or a script could guess; the message says what to choose instead."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_CHARS:
-        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_CHARS} characters long.")
+        raise InvalidInput(f"The password must be at least {MIN_PASSWORD_CHARS} characters long.", key="password_short", min=MIN_PASSWORD_CHARS)
     if len(password) > MAX_PASSWORD_CHARS:
-        raise InvalidInput(f"The password must be at most {MAX_PASSWORD_CHARS} characters long.")
+        raise InvalidInput(f"The password must be at most {MAX_PASSWORD_CHARS} characters long.", key="password_long", max=MAX_PASSWORD_CHARS)
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) < 4:
-        raise InvalidInput("This password is too common; choose a longer phrase of unrelated words.")
+        raise InvalidInput("This password is too common; choose a longer phrase of unrelated words.", key="password_common")
     if username and len(username) >= 3 and username.lower() in lowered:
-        raise InvalidInput("The password must not contain the username.")
+        raise InvalidInput("The password must not contain the username.", key="password_username")
 
 
 def _normalise_invite(code: str) -> str:
@@ -223,15 +223,15 @@ class AccountService:
         self._require_coordinator(actor)
         name = (username or "").strip().lower()
         if not USERNAME_RE.match(name):
-            raise InvalidInput("A username is 2-50 characters: lower-case letters, digits, '.', '_' or '-'.")
+            raise InvalidInput("A username is 2-50 characters: lower-case letters, digits, '.', '_' or '-'.", key="username_form")
         if role not in ROLES:
-            raise InvalidInput(f"Unknown role '{role}'; use one of: {', '.join(ROLES)}.")
+            raise InvalidInput(f"Unknown role '{role}'; use one of: {', '.join(ROLES)}.", key="role_unknown", role=role)
         check_password(password, name)
         password_hash = self.hasher.hash(password)
 
         def work(session: Session) -> StaffUser:
             if session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name)) is not None:
-                raise InvalidInput(f"The username '{name}' is taken.")
+                raise InvalidInput(f"The username '{name}' is taken.", key="username_taken", name=name)
             row = StaffUserRow(username=name, role=role, password_hash=password_hash, active=True, created_at=self.clock(),
                                must_change_password=one_time, failed_since_sign_in=0)
             session.add(row)
@@ -319,7 +319,7 @@ class AccountService:
         def work(session: Session) -> StaffUser:
             row = session.get(StaffUserRow, user_id)
             if row is None:
-                raise NotFound(f"There is no user with id {user_id}.")
+                raise NotFound(f"There is no user with id {user_id}.", key="user_missing", id=user_id)
             return _user_view(row)
 
         return self.database.run(work, readonly=True)
@@ -336,7 +336,7 @@ class AccountService:
     def list_users(self, actor: Actor) -> tuple[StaffUser, ...]:
         """All staff users, for assigning and administration (staff only)."""
         if isinstance(actor, Caseworker):
-            raise PermissionDenied("Only the task force can see its members.")
+            raise PermissionDenied("Only the task force can see its members.", key="members_task_force")
         return self.database.run(
             lambda s: tuple(_user_view(r) for r in s.execute(select(StaffUserRow).order_by(StaffUserRow.username)).scalars()),
             readonly=True,
@@ -345,7 +345,7 @@ class AccountService:
     def set_password(self, actor: Actor, user_id: int, password: str) -> None:
         """A new password (the user themself, or the coordinator: then one-time, to be changed); signs the user out everywhere."""
         if not (is_privileged(actor) or (isinstance(actor, StaffUser) and actor.id == user_id)):
-            raise PermissionDenied("You can only change your own password.")
+            raise PermissionDenied("You can only change your own password.", key="own_password")
         user = self.get_user(user_id)
         check_password(password, user.username)
         password_hash = self.hasher.hash(password)
@@ -367,13 +367,13 @@ class AccountService:
         def work(session: Session) -> StaffUser:
             row = session.get(StaffUserRow, user_id, with_for_update=True)
             if row is None:
-                raise NotFound(f"There is no user with id {user_id}.")
+                raise NotFound(f"There is no user with id {user_id}.", key="user_missing", id=user_id)
             if not active and row.role == "coordinator" and row.active:
                 others = session.scalar(
                     select(func.count()).where(StaffUserRow.role == "coordinator", StaffUserRow.active.is_(True), StaffUserRow.id != row.id)
                 )
                 if not others:
-                    raise InvalidInput("This is the last active coordinator; make another one first.")
+                    raise InvalidInput("This is the last active coordinator; make another one first.", key="last_coordinator")
             row.active = active
             if not active:
                 session.execute(update(WebSessionRow).where(WebSessionRow.user_id == user_id).values(revoked=True))
@@ -418,10 +418,10 @@ class AccountService:
         self._require_coordinator(actor)
         dept = " ".join(strip_controls(department or "").split())
         if not dept or len(dept) > 200:
-            raise InvalidInput("Name the department (at most 200 characters), e.g. --department SOF.")
+            raise InvalidInput("Name the department (at most 200 characters), e.g. --department SOF.", key="department_missing")
         days = self.settings.invite_valid_days if valid_days is None else valid_days
         if not 1 <= days <= 365:
-            raise InvalidInput("An invite is valid for 1 to 365 days.")
+            raise InvalidInput("An invite is valid for 1 to 365 days.", key="invite_days")
         code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
         shown = "-".join(code[i : i + 4] for i in range(0, INVITE_LENGTH, 4))
 
@@ -455,13 +455,13 @@ class AccountService:
             invite = session.execute(select(InviteRow).where(InviteRow.code_hash == digest).with_for_update()).scalar_one_or_none()
             now = self.clock()
             if invite is None:
-                raise InvalidInput("Unknown invite code: check it, or ask the coordinator for a new one.")
+                raise InvalidInput("Unknown invite code: check it, or ask the coordinator for a new one.", key="invite_unknown")
             if invite.revoked_at is not None:
-                raise InvalidInput("This invite code was withdrawn by the coordinator; ask them for a new one.")
+                raise InvalidInput("This invite code was withdrawn by the coordinator; ask them for a new one.", key="invite_withdrawn")
             if invite.used_by is not None:
-                raise InvalidInput("This invite code has already been used; ask the coordinator for a new one.")
+                raise InvalidInput("This invite code has already been used; ask the coordinator for a new one.", key="invite_used")
             if invite.expires_at <= now:
-                raise InvalidInput("This invite code has expired; ask the coordinator for a new one.")
+                raise InvalidInput("This invite code has expired; ask the coordinator for a new one.", key="invite_expired")
             row = self._upsert_caseworker(session, channel, str(external_id), display_name, invite.department, language)
             invite.used_by, invite.used_at = row.id, now
             self._audit(session, f"caseworker:{row.id}", "invite.redeem", f"invite:{invite.id}",
@@ -506,7 +506,7 @@ class AccountService:
         def work(session: Session) -> Caseworker:
             row = session.get(CaseworkerRow, caseworker_id)
             if row is None:
-                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.", key="caseworker_missing", id=caseworker_id)
             return _caseworker_view(row)
 
         return self.database.run(work, readonly=True)
@@ -519,7 +519,7 @@ class AccountService:
         self._check_caseworker_fields(channel, external_id, display_name, language)
         dept = " ".join(strip_controls(department or "").split())
         if not dept:
-            raise InvalidInput("Name the caseworker's department.")
+            raise InvalidInput("Name the caseworker's department.", key="caseworker_department")
 
         def work(session: Session) -> Caseworker:
             row = self._upsert_caseworker(session, channel, str(external_id), display_name, dept, language)
@@ -531,12 +531,12 @@ class AccountService:
     def set_language(self, caseworker_id: int, language: str) -> Caseworker:
         """The caseworker's reply language: 'da' or 'en'."""
         if language not in LANGUAGES:
-            raise InvalidInput("Language is 'da' or 'en'.")
+            raise InvalidInput("Language is 'da' or 'en'.", key="language_choice")
 
         def work(session: Session) -> Caseworker:
             row = session.get(CaseworkerRow, caseworker_id, with_for_update=True)
             if row is None:
-                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.", key="caseworker_missing", id=caseworker_id)
             row.language = language
             return _caseworker_view(row)
 
@@ -556,7 +556,7 @@ class AccountService:
         def work(session: Session) -> Revoked:
             row = session.get(CaseworkerRow, caseworker_id, with_for_update=True)
             if row is None:
-                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.", key="caseworker_missing", id=caseworker_id)
             if not row.active:
                 return Revoked(row.id, changed=False)
             row.active, row.deactivated_at = False, self.clock()
@@ -586,12 +586,12 @@ class AccountService:
         def work(session: Session) -> Revoked:
             row = session.get(InviteRow, invite_id, with_for_update=True)
             if row is None:
-                raise NotFound(f"There is no invite with id {invite_id}.")
+                raise NotFound(f"There is no invite with id {invite_id}.", key="invite_missing", id=invite_id)
             if row.revoked_at is not None:
                 return Revoked(row.id, changed=False)
             if row.used_by is not None:
                 raise InvalidInput(f"Invite {row.id} was already used by caseworker {row.used_by}; "
-                                   f"deactivate that caseworker instead.")
+                                   f"deactivate that caseworker instead.", key="invite_used_by", id=row.id, caseworker=row.used_by)
             row.revoked_at = self.clock()
             self._audit(session, actor, "invite.revoke", f"invite:{row.id}", {"department": row.department})
             return Revoked(row.id, changed=True)
@@ -604,9 +604,9 @@ class AccountService:
         if not str(external_id or "").strip() or len(str(external_id)) > 200:
             raise InvalidInput("The caseworker's id on the channel is missing or too long.")
         if not (display_name or "").strip() or len(display_name) > 200:
-            raise InvalidInput("Give the caseworker's name (at most 200 characters).")
+            raise InvalidInput("Give the caseworker's name (at most 200 characters).", key="caseworker_name")
         if language not in LANGUAGES:
-            raise InvalidInput("Language is 'da' or 'en'.")
+            raise InvalidInput("Language is 'da' or 'en'.", key="language_choice")
 
     def _upsert_caseworker(
         self, session: Session, channel: str, external_id: str, display_name: str, department: str, language: str
@@ -616,9 +616,9 @@ class AccountService:
         ).scalar_one_or_none()
         name = " ".join(strip_controls(display_name).split())  # the caseworker's own name, kept on purpose (not a citizen's data)
         if not name:
-            raise InvalidInput("Give the caseworker's name in letters (control characters are removed).")
+            raise InvalidInput("Give the caseworker's name in letters (control characters are removed).", key="caseworker_name_letters")
         if row is not None and not row.active:
-            raise InvalidInput("This caseworker was deactivated by the coordinator; ask them if that is a mistake.")
+            raise InvalidInput("This caseworker was deactivated by the coordinator; ask them if that is a mistake.", key="caseworker_deactivated")
         if row is None:
             row = CaseworkerRow(channel=channel, external_id=external_id, display_name=name, department=department,
                                 language=language, created_at=self.clock())
@@ -635,7 +635,7 @@ class AccountService:
         self._require_coordinator(actor)
         label = " ".join(strip_controls(name or "").split())
         if not label or len(label) > 200:
-            raise InvalidInput("Give the token a name (at most 200 characters) that says what uses it.")
+            raise InvalidInput("Give the token a name (at most 200 characters) that says what uses it.", key="token_name")
         secret = "vv_" + secrets.token_urlsafe(32)
 
         def work(session: Session) -> IssuedToken:
@@ -679,7 +679,7 @@ class AccountService:
         def work(session: Session) -> Revoked:
             row = session.get(ApiTokenRow, token_id, with_for_update=True)
             if row is None:
-                raise NotFound(f"There is no API token with id {token_id}.")
+                raise NotFound(f"There is no API token with id {token_id}.", key="token_missing", id=token_id)
             if row.revoked:
                 return Revoked(row.id, changed=False)
             row.revoked, row.revoked_at = True, self.clock()
@@ -711,7 +711,7 @@ class AccountService:
                 if user is None or not user.active:
                     raise NotFound(f"There is no active user with id {user_id}.")
             elif session.get(CaseworkerRow, caseworker_id) is None:
-                raise NotFound(f"There is no caseworker with id {caseworker_id}.")
+                raise NotFound(f"There is no caseworker with id {caseworker_id}.", key="caseworker_missing", id=caseworker_id)
             now = self.clock()
             row = WebSessionRow(token_hash=_sha256(token), user_id=user_id, caseworker_id=caseworker_id,
                                 csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen=now, revoked=False)
@@ -798,7 +798,7 @@ class AccountService:
 
     def _require_coordinator(self, actor: Actor) -> None:
         if not is_privileged(actor):
-            raise PermissionDenied("Only the task-force coordinator can do this.")
+            raise PermissionDenied("Only the task-force coordinator can do this.", key="coordinator_only")
 
     def _audit(self, session: Session, actor: Actor | str, action: str, subject: str, details: dict[str, object]) -> None:
         label = actor if isinstance(actor, str) else actor_label(actor)

@@ -422,14 +422,14 @@ def validate_question(question: object, max_chars: int) -> str:
         try:
             question = question.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InvalidQuestion("The question is not valid UTF-8 text; send it as plain text.") from exc
+            raise InvalidQuestion("The question is not valid UTF-8 text; send it as plain text.", key="question_bytes") from exc
     if not isinstance(question, str):
-        raise InvalidQuestion("The question must be text.")
+        raise InvalidQuestion("The question must be text.", key="question_type")
     text = " ".join(strip_controls(question.replace("\x00", " ")).split())
     if not text:
-        raise InvalidQuestion("The question is empty; write what you want to know.")
+        raise InvalidQuestion("The question is empty; write what you want to know.", key="question_empty")
     if len(text) > max_chars:
-        raise InvalidQuestion(f"The question is {len(text)} characters; keep it under {max_chars} (one question at a time).")
+        raise InvalidQuestion(f"The question is {len(text)} characters; keep it under {max_chars} (one question at a time).", key="question_long", length=len(text), max=max_chars)
     return text
 
 

@@ -32,7 +32,8 @@ class InvalidTransition(VejviserError):
         self.current, self.requested, self.allowed = current, requested, allowed
         allowed_text = ", ".join(allowed) if allowed else "none (final state)"
         super().__init__(
-            f"A requisition in state '{current}' cannot become '{requested}'. Allowed from '{current}': {allowed_text}."
+            f"A requisition in state '{current}' cannot become '{requested}'. Allowed from '{current}': {allowed_text}.",
+            key="transition", current=current, requested=requested, allowed=allowed,
         )
 
 
@@ -49,7 +50,8 @@ class Throttled(VejviserError):
 
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = retry_after_seconds
-        super().__init__(f"Too many failed sign-in attempts; try again in {retry_after_seconds} seconds.")
+        super().__init__(f"Too many failed sign-in attempts; try again in {retry_after_seconds} seconds.",
+                         key="throttled", seconds=retry_after_seconds)
 
 
 class StaleVersion(VejviserError):
@@ -59,7 +61,8 @@ class StaleVersion(VejviserError):
         self.number, self.expected, self.current = number, expected, current
         super().__init__(
             f"{number} was changed by someone else since you opened it (version {expected}, now {current}): "
-            "reload it and try again."
+            "reload it and try again.",
+            key="stale",
         )
 
 
@@ -69,7 +72,7 @@ class DatabaseUnavailable(VejviserError):
     retry_after_seconds = 5
 
     def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, key="database")
         self.detail = detail  # the driver's first line, for operators (readiness, logs); never shown to users
 
 

@@ -83,19 +83,19 @@ class SecondFactor:
     def enrol(self, user: Actor, user_id: int, secret: str, code: str) -> list[str]:
         """Confirm enrolment with a first code from the app; returns the recovery codes, shown this once."""
         if not (isinstance(secret, str) and len(secret) == 32 and set(secret) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")):
-            raise InvalidInput("The enrolment form is out of date; open the page again.")
+            raise InvalidInput("The enrolment form is out of date; open the page again.", key="mfa_form_stale")
         step = _matching_step(secret, _normal(code), self.throttle.clock())
         if step is None:
-            raise InvalidInput("That code does not match; type the six digits your app shows now.")
+            raise InvalidInput("That code does not match; type the six digits your app shows now.", key="mfa_code")
         codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH)) for _ in range(RECOVERY_CODES)]
         shown = ["-".join(c[i : i + 6] for i in range(0, RECOVERY_LENGTH, 6)) for c in codes]
 
         def work(session: Session) -> None:
             row = session.get(StaffUserRow, user_id, with_for_update=True)
             if row is None:
-                raise NotFound(f"There is no user with id {user_id}.")
+                raise NotFound(f"There is no user with id {user_id}.", key="user_missing", id=user_id)
             if row.mfa_secret:
-                raise InvalidInput("A second factor is already set up; the coordinator can reset it.")
+                raise InvalidInput("A second factor is already set up; the coordinator can reset it.", key="mfa_already")
             row.mfa_secret, row.mfa_recovery_hashes = secret, [_sha256(c) for c in codes]
             row.mfa_last_step = step
             self._audit(session, user, "user.mfa_enrol", row.username)
@@ -136,7 +136,7 @@ class SecondFactor:
     def reset(self, actor: Actor, username: str) -> None:
         """Remove a user's second factor (coordinator or operator), e.g. a lost phone; they enrol again."""
         if not is_privileged(actor):
-            raise PermissionDenied("Only the task-force coordinator can reset a second factor.")
+            raise PermissionDenied("Only the task-force coordinator can reset a second factor.", key="coordinator_only")
         name = (username or "").strip().lower()
 
         def work(session: Session) -> None:

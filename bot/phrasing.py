@@ -34,9 +34,14 @@ def format_date(iso: str | None, language: str) -> str:
     return f"{day}. {month} {year}" if language == "da" else f"{day} {month} {year}"
 
 
+def document_type(doc_type: str, language: str) -> str:
+    """A document type ("hearing letter") as a reader of `language` says it ("høringsbrev")."""
+    return _TYPES["en" if language == "en" else "da"].get(doc_type, doc_type)
+
+
 def source_line(citation: Citation, metadata: DocumentMetadata | None, language: str) -> str:
     """'høringsbrev «Title» (17. november 2006), afsnit «Section»'."""
-    kind = _TYPES["en" if language == "en" else "da"].get(citation.doc_type, citation.doc_type)
+    kind = document_type(citation.doc_type, language)
     section = f", {'section' if language == 'en' else 'afsnit'} «{citation.section}»" if citation.section != citation.title else ""
     return f"{kind} «{citation.title}» ({format_date(citation.date, language)}){section}"
 

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 
 class VejviserError(Exception):
-    """Base of every error Vejviser raises on purpose; its message is safe to show a user."""
+    """Base of every error Vejviser raises on purpose; its message is safe to show a user.
+
+    The message is English, for the CLI, the JSON API and the logs. A `key` (with the values its sentence needs as
+    `params`) names the message for the pages, which say it in the reader's language (bot/web/i18n.py, "error.<key>").
+    """
+
+    def __init__(self, *args: object, key: str | None = None, **params: object) -> None:
+        super().__init__(*args)
+        self.key, self.params = key, params
 
 
 class DocumentError(VejviserError):

@@ -133,10 +133,10 @@ def _clean_text(text: str | None, *, what: str, limit: int, required: bool = Tru
     text = strip_controls(text) if isinstance(text, str) else text
     if text is None or not text.strip():
         if required:
-            raise InvalidInput(f"The {what} is empty: write a few words.")
+            raise InvalidInput(f"The {what} is empty: write a few words.", key="text_empty")
         return None, ()
     if len(text) > limit:
-        raise InvalidInput(f"The {what} is {len(text)} characters long; at most {limit} are accepted.")
+        raise InvalidInput(f"The {what} is {len(text)} characters long; at most {limit} are accepted.", key="text_long", length=len(text), limit=limit)
     result = redact(text.strip())
     return result.text, result.found
 
@@ -147,10 +147,10 @@ def _themes(themes: Sequence[str]) -> tuple[str, ...]:
         tag = " ".join(str(theme).lower().split()).replace("|", "/")
         if tag and tag not in cleaned:
             if len(tag) > MAX_THEME_CHARS:
-                raise InvalidInput(f"The theme '{tag[:MAX_THEME_CHARS]}…' is too long; use at most {MAX_THEME_CHARS} characters.")
+                raise InvalidInput(f"The theme '{tag[:MAX_THEME_CHARS]}…' is too long; use at most {MAX_THEME_CHARS} characters.", key="theme_long", limit=MAX_THEME_CHARS)
             cleaned.append(tag)
     if len(cleaned) > MAX_THEMES:
-        raise InvalidInput(f"At most {MAX_THEMES} themes per requisition.")
+        raise InvalidInput(f"At most {MAX_THEMES} themes per requisition.", key="themes_many", limit=MAX_THEMES)
     return tuple(cleaned)
 
 
@@ -233,13 +233,13 @@ class RequisitionService:
         message), a second call with the same key for the same caseworker returns the first requisition
         (`replayed=True`) instead of creating another: a client retrying after a dropped connection."""
         if not isinstance(caseworker, Caseworker):
-            raise PermissionDenied("Only a registered caseworker can send a requisition.")
+            raise PermissionDenied("Only a registered caseworker can send a requisition.", key="caseworker_only")
         if not caseworker.active:
-            raise PermissionDenied(f"Caseworker {caseworker.id} was deactivated by the coordinator and cannot send requisitions.")
+            raise PermissionDenied(f"Caseworker {caseworker.id} was deactivated by the coordinator and cannot send requisitions.", key="sender_deactivated")
         key = _idempotency_key(caseworker, idempotency_key)
         question = strip_controls(question) if isinstance(question, str) else question
         if not isinstance(question, str) or not question.strip():
-            raise InvalidQuestion("The question is empty: write what you need to know.")
+            raise InvalidQuestion("The question is empty: write what you need to know.", key="question_empty")
         if len(question) > self.settings.max_question_chars:
             raise InvalidQuestion(
                 f"The question is {len(question)} characters long; at most {self.settings.max_question_chars} are accepted."
@@ -270,7 +270,7 @@ class RequisitionService:
         def work(session: Session) -> Created:
             owner = session.get(CaseworkerRow, caseworker.id)
             if owner is None:
-                raise NotFound(f"Caseworker {caseworker.id} is not registered.")
+                raise NotFound(f"Caseworker {caseworker.id} is not registered.", key="caseworker_missing", id=caseworker.id)
             if key is not None:
                 earlier = session.scalar(select(RequisitionRow).where(RequisitionRow.idempotency_key == key))
                 if earlier is not None:
@@ -339,7 +339,8 @@ class RequisitionService:
         if earlier.question != question and earlier.purged_at is None:
             raise InvalidInput(
                 f"This idempotency key was already used for {earlier.number}, with another question: "
-                "send a new key for each new requisition."
+                "send a new key for each new requisition.",
+                key="idempotency_reused", number=earlier.number,
             )
         return Created(self._view(session, earlier), (), found, replayed=True)
 
@@ -387,7 +388,7 @@ class RequisitionService:
         def work(session: Session) -> RequisitionView:
             row_id = session.scalar(select(RequisitionRow.id).where(RequisitionRow.number == wanted))
             if row_id is None:
-                raise NotFound(f"There is no requisition {wanted}.")
+                raise NotFound(f"There is no requisition {wanted}.", key="requisition_number_missing", number=wanted)
             return self._view(session, self._load(session, actor, row_id, lock=False))
 
         return self.database.run(work, readonly=True)
@@ -528,7 +529,7 @@ class RequisitionService:
     def add_note(self, actor: Actor, requisition_id: int, text: str) -> Note:
         """An internal note for the task force (coordinator or the assignee); redacted, audited without its text."""
         if isinstance(actor, Caseworker):
-            raise PermissionDenied("Internal notes are for the task force only.")
+            raise PermissionDenied("Internal notes are for the task force only.", key="notes_task_force")
         note_text, found = _clean_text(text, what="note", limit=MAX_NOTE_CHARS)
         assert note_text is not None
 
@@ -536,7 +537,7 @@ class RequisitionService:
             row = self._load(session, actor, requisition_id, lock=False)
             staff = self._staff_row(session, actor)
             if staff is None:
-                raise PermissionDenied("Only a task-force member can write an internal note.")
+                raise PermissionDenied("Only a task-force member can write an internal note.", key="note_task_force")
             note = NoteRow(requisition_id=row.id, author_id=staff.id, text=note_text, created_at=self.clock())
             session.add(note)
             session.flush()
@@ -548,7 +549,7 @@ class RequisitionService:
     def notes(self, actor: Actor, requisition_id: int) -> builtins.list[Note]:
         """The internal notes on a requisition, oldest first (task force only: a caseworker gets 403)."""
         if isinstance(actor, Caseworker):
-            raise PermissionDenied("Internal notes are for the task force only.")
+            raise PermissionDenied("Internal notes are for the task force only.", key="notes_task_force")
 
         def work(session: Session) -> builtins.list[Note]:
             row = self._load(session, actor, requisition_id, lock=False)
@@ -567,14 +568,14 @@ class RequisitionService:
         self._require_coordinator(actor)
         ids = builtins.list(dict.fromkeys(requisition_ids))
         if not ids:
-            raise InvalidInput("Select at least one requisition to assign.")
+            raise InvalidInput("Select at least one requisition to assign.", key="select_some")
         if len(ids) > MAX_BULK:
-            raise InvalidInput(f"At most {MAX_BULK} requisitions can be assigned at once.")
+            raise InvalidInput(f"At most {MAX_BULK} requisitions can be assigned at once.", key="select_many", limit=MAX_BULK)
 
         def work(session: Session) -> builtins.list[RequisitionView]:
             adviser = session.get(StaffUserRow, adviser_id)
             if adviser is None or not adviser.active:
-                raise NotFound(f"There is no active task-force member with id {adviser_id}.")
+                raise NotFound(f"There is no active task-force member with id {adviser_id}.", key="adviser_missing", id=adviser_id)
             return [self._assign_row(session, actor, self._load(session, actor, i), adviser) for i in ids]
 
         return self.database.run(work)
@@ -608,7 +609,7 @@ class RequisitionService:
                 raise StaleVersion(row.number or str(row.id), expected_version, row.version)
             adviser = session.get(StaffUserRow, adviser_id)
             if adviser is None or not adviser.active:
-                raise NotFound(f"There is no active task-force member with id {adviser_id}.")
+                raise NotFound(f"There is no active task-force member with id {adviser_id}.", key="adviser_missing", id=adviser_id)
             return self._assign_row(session, actor, row, adviser)
 
         return self.database.run(work)
@@ -639,7 +640,7 @@ class RequisitionService:
             addition = f"[{stamp}] {reply}"
             combined = f"{row.context}\n\n{addition}" if row.context else addition
             if len(combined) > 4 * MAX_CONTEXT_CHARS:
-                raise InvalidInput("The requisition already holds as much context as it can; ask the adviser to answer.")
+                raise InvalidInput("The requisition already holds as much context as it can; ask the adviser to answer.", key="context_full")
             row.context = combined
             assert reply is not None
             add_reply(session, caseworker.id, row.id, reply, self.clock())
@@ -655,7 +656,7 @@ class RequisitionService:
             for s in sources
         ]
         if any(not c["doc_id"] for c in cited):
-            raise InvalidInput("Every cited source needs a doc_id.")
+            raise InvalidInput("Every cited source needs a doc_id.", key="source_doc_missing")
 
         def extra(session: Session, row: RequisitionRow) -> dict[str, Any]:
             staff = self._staff_row(session, actor)
@@ -696,11 +697,11 @@ class RequisitionService:
                 seen.add(original.id)
                 original = session.get(RequisitionRow, original.duplicate_of)
             if original is None:
-                raise NotFound(f"There is no requisition with id {duplicate_of}.")
+                raise NotFound(f"There is no requisition with id {duplicate_of}.", key="requisition_missing", id=duplicate_of)
             if original.id == row.id:
-                raise InvalidInput("A requisition cannot be a duplicate of itself.")
+                raise InvalidInput("A requisition cannot be a duplicate of itself.", key="duplicate_self")
             if original.status == workflow.REJECTED:
-                raise InvalidInput(f"{original.number} was rejected; it cannot stand for other requisitions.")
+                raise InvalidInput(f"{original.number} was rejected; it cannot stand for other requisitions.", key="duplicate_rejected", number=original.number)
             row.duplicate_of = original.id
             if row.caseworker_id is not None:
                 if original.answer and original.status in workflow.ANSWERED_STATES:
@@ -732,7 +733,7 @@ class RequisitionService:
         publisher = self._publisher()
         view = self.get(actor, requisition_id)
         if view.answer is None:
-            raise InvalidInput(f"{view.number} has no answer yet: answer it before publishing.")
+            raise InvalidInput(f"{view.number} has no answer yet: answer it before publishing.", key="publish_unanswered", number=view.number)
         answer = self._published_answer(view, text)
         return publisher.preview_best_practice(view.question, answer, view.answered_by_role or "coordinator",
                                                self.clock().date(), view.number, _cited(view))
@@ -818,7 +819,7 @@ class RequisitionService:
     def _published_answer(self, view: RequisitionView, text: str | None) -> str:
         if text is None:
             if view.answer is None:
-                raise InvalidInput(f"{view.number} has no answer yet: answer it before publishing.")
+                raise InvalidInput(f"{view.number} has no answer yet: answer it before publishing.", key="publish_unanswered", number=view.number)
             return view.answer
         cleaned, _ = _clean_text(text, what="answer to publish", limit=MAX_ANSWER_CHARS)
         assert cleaned is not None
@@ -1021,7 +1022,7 @@ class RequisitionService:
 
     def _require_coordinator(self, actor: Actor) -> None:
         if not is_privileged(actor):
-            raise PermissionDenied("Only the task-force coordinator can do this.")
+            raise PermissionDenied("Only the task-force coordinator can do this.", key="coordinator_only")
 
     def _staff_row(self, session: Session, actor: Actor) -> StaffUserRow | None:
         """The acting staff user's current row: refuses a deactivated user even with an old view."""
@@ -1029,19 +1030,19 @@ class RequisitionService:
             return None
         row = session.get(StaffUserRow, actor.id)
         if row is None or not row.active:
-            raise PermissionDenied("This account is deactivated.")
+            raise PermissionDenied("This account is deactivated.", key="account_deactivated")
         return row
 
     def _load(self, session: Session, actor: Actor, requisition_id: int, *, lock: bool = True) -> RequisitionRow:
         row = session.get(RequisitionRow, requisition_id, with_for_update=lock)
         if row is None:
-            raise NotFound(f"There is no requisition with id {requisition_id}.")
+            raise NotFound(f"There is no requisition with id {requisition_id}.", key="requisition_missing", id=requisition_id)
         staff = self._staff_row(session, actor)
         if isinstance(actor, Caseworker):
             if row.caseworker_id != actor.id:
-                raise PermissionDenied("You can only see your own requisitions.")
+                raise PermissionDenied("You can only see your own requisitions.", key="own_requisitions")
         elif staff is not None and staff.role != "coordinator" and row.assignee_id != staff.id:
-            raise PermissionDenied(f"{row.number} is not assigned to you.")
+            raise PermissionDenied(f"{row.number} is not assigned to you.", key="not_assigned", number=row.number)
         return row
 
     def _may(self, session: Session, actor: Actor, row: RequisitionRow, who: str) -> None:
@@ -1051,12 +1052,12 @@ class RequisitionService:
         if isinstance(actor, Caseworker):
             if who in ("owner", "assignee_or_owner"):
                 return
-            raise PermissionDenied("Only the task force can do this.")
+            raise PermissionDenied("Only the task force can do this.", key="task_force_only")
         if who in ("assignee", "assignee_or_owner"):
             return  # _load already refused an adviser who is not the assignee
         if who == "owner":
-            raise PermissionDenied("Only the caseworker who asked can reply to a request for information.")
-        raise PermissionDenied("Only the task-force coordinator can do this.")
+            raise PermissionDenied("Only the caseworker who asked can reply to a request for information.", key="owner_only")
+        raise PermissionDenied("Only the task-force coordinator can do this.", key="coordinator_only")
 
     def _audit(self, session: Session, actor: Actor, action: str, row: RequisitionRow, details: dict[str, Any]) -> None:
         audit.append(session, actor=actor_label(actor), action=action, subject=f"requisition:{row.number}",

@@ -44,7 +44,7 @@ class AnswerTemplates:
     def list(self, actor: Actor) -> list[AnswerTemplate]:
         """Every template, by title (not for caseworkers)."""
         if isinstance(actor, Caseworker):
-            raise PermissionDenied("Answer templates are for the task force only.")
+            raise PermissionDenied("Answer templates are for the task force only.", key="templates_task_force")
 
         def work(session: Session) -> list[AnswerTemplate]:
             rows = session.execute(select(AnswerTemplateRow).order_by(AnswerTemplateRow.title)).scalars()
@@ -55,19 +55,19 @@ class AnswerTemplates:
     def save(self, actor: Actor, title: str, text: str) -> AnswerTemplate:
         """Add a template, or replace the text of the one with this title (coordinator)."""
         if not is_privileged(actor):
-            raise PermissionDenied("Only the task-force coordinator can change the answer templates.")
+            raise PermissionDenied("Only the task-force coordinator can change the answer templates.", key="templates_coordinator")
         name = " ".join((title or "").split())
         if not name or len(name) > MAX_TITLE_CHARS:
-            raise InvalidInput(f"Give the template a title of 1 to {MAX_TITLE_CHARS} characters.")
+            raise InvalidInput(f"Give the template a title of 1 to {MAX_TITLE_CHARS} characters.", key="template_title", limit=MAX_TITLE_CHARS)
         if not (text or "").strip() or len(text) > MAX_TEXT_CHARS:
-            raise InvalidInput(f"The template text is empty or longer than {MAX_TEXT_CHARS} characters.")
+            raise InvalidInput(f"The template text is empty or longer than {MAX_TEXT_CHARS} characters.", key="template_text", limit=MAX_TEXT_CHARS)
         body = redact(text.strip()).text
 
         def work(session: Session) -> AnswerTemplate:
             row = session.scalar(select(AnswerTemplateRow).where(AnswerTemplateRow.title == name))
             if row is None:
                 if (session.query(AnswerTemplateRow).count()) >= MAX_TEMPLATES:
-                    raise InvalidInput(f"At most {MAX_TEMPLATES} templates: delete one first.")
+                    raise InvalidInput(f"At most {MAX_TEMPLATES} templates: delete one first.", key="templates_many", limit=MAX_TEMPLATES)
                 row = AnswerTemplateRow(title=name, text=body, created_at=self.clock())
                 session.add(row)
             else:
@@ -82,12 +82,12 @@ class AnswerTemplates:
     def delete(self, actor: Actor, template_id: int) -> None:
         """Remove a template (coordinator)."""
         if not is_privileged(actor):
-            raise PermissionDenied("Only the task-force coordinator can change the answer templates.")
+            raise PermissionDenied("Only the task-force coordinator can change the answer templates.", key="templates_coordinator")
 
         def work(session: Session) -> None:
             row = session.get(AnswerTemplateRow, template_id)
             if row is None:
-                raise NotFound(f"There is no answer template with id {template_id}.")
+                raise NotFound(f"There is no answer template with id {template_id}.", key="template_missing", id=template_id)
             audit.append(session, actor=actor_label(actor), action="template.delete", subject=f"template:{row.id}",
                          details={"title": row.title}, at=self.clock())
             session.delete(row)

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.errors import InvalidInput
 from bot.web.deps import Coordinator, CsrfChecked, LanguageDep, ServicesDep
+from bot.web.error_pages import error_text
 from bot.web.i18n import translate
 from bot.web.schemas import Text
 from bot.web.templating import render
@@ -39,7 +40,7 @@ def users(request: Request, staff: Coordinator, services: ServicesDep) -> Respon
 
 @router.post("/dashboard/users", dependencies=[CsrfChecked])
 def add_user(
-    request: Request, staff: Coordinator, services: ServicesDep,
+    request: Request, staff: Coordinator, services: ServicesDep, language: LanguageDep,
     username: Annotated[Text(100, 1), Form()],  # type: ignore[valid-type]
     role: Annotated[Literal["coordinator", "adviser"], Form()],
 ) -> Response:
@@ -47,7 +48,7 @@ def add_user(
     try:
         services.accounts.create_user(staff, username.strip(), password, role, one_time=True)
     except InvalidInput as exc:
-        return _page(request, staff, services, 422, error=str(exc))
+        return _page(request, staff, services, 422, error=error_text(exc, language))
     return _page(request, staff, services, created_password=password, created_username=username.strip())
 
 

@@ -23,6 +23,7 @@ from bot.services import Services
 from bot.throttling import key_subject
 from bot.web import sessions
 from bot.web.deps import CsrfChecked, LanguageDep, ServicesDep, StaffAnyPassword, VisitorDep
+from bot.web.error_pages import error_text
 from bot.web.i18n import Language, translate
 from bot.web.schemas import Text
 from bot.web.templating import render
@@ -51,7 +52,7 @@ def throttled(
     request: Request, template: str, context: dict[str, object], language: Language, exc: Throttled, *, field: str = "error"
 ) -> Response:
     """429 with Retry-After and the wait in the page's language."""
-    error = translate("login.limited", language, seconds=exc.retry_after_seconds)
+    error = error_text(exc, language)
     response = render(request, template, context | {field: error}, 429)
     response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
@@ -173,7 +174,7 @@ async def register(
     except Throttled as exc:
         return throttled(request, "register.html", {"display_name": display_name}, language, exc)
     except InvalidInput as exc:
-        return render(request, "register.html", {"error": str(exc), "display_name": display_name}, 422)
+        return render(request, "register.html", {"error": error_text(exc, language), "display_name": display_name}, 422)
     issued = await run_in_threadpool(services.accounts.create_session, caseworker_id=caseworker.id)
     request.state.visitor = sessions.Visitor(session=issued.session, token=issued.token)
     response = render(request, "registered.html", {"key": key})
@@ -211,7 +212,7 @@ async def change_password(
     try:
         await run_in_threadpool(services.accounts.set_password, staff, staff.id, new)
     except InvalidInput as exc:
-        return render(request, "password.html", {"error": str(exc)}, 422)
+        return render(request, "password.html", {"error": error_text(exc, language)}, 422)
     # Changing the password revoked every session of this user; continue in a fresh one.
     issued = await run_in_threadpool(services.accounts.create_session, user_id=staff.id)
     request.state.visitor = sessions.Visitor(session=issued.session, token=issued.token)

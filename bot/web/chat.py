@@ -24,6 +24,7 @@ from bot.requisitions import RequisitionView
 from bot.services import Services
 from bot.web.deps import CaseworkerDep, CsrfChecked, LanguageDep, ServicesDep
 from bot.web.documents import citation_url, quote_url
+from bot.web.error_pages import error_text
 from bot.web.i18n import translate
 from bot.web.schemas import Text
 from bot.web.templating import fragment, render
@@ -148,12 +149,14 @@ async def _ask(services: Services, question: str) -> Answer:
 
 
 @router.post("/chat/ask", dependencies=[CsrfChecked])
-async def ask(request: Request, caseworker: CaseworkerDep, services: ServicesDep, question: Question) -> Response:
+async def ask(
+    request: Request, caseworker: CaseworkerDep, services: ServicesDep, language: LanguageDep, question: Question
+) -> Response:
     try:
         answer = await _ask(services, question)
     except InvalidQuestion as exc:
         data = await run_in_threadpool(_gather, services, caseworker)
-        return _page(request, data, status=422, error=str(exc), question=question)
+        return _page(request, data, status=422, error=error_text(exc, language), question=question)
     if answer.status == "route":  # the documents did not answer: it counts on the gap map
         cited = [c.chunk_id or c.doc_id for c in answer.citations]
         await run_in_threadpool(services.requisitions.record_routed, caseworker, "web", answer.question, cited)

@@ -201,17 +201,17 @@ def allowed_actions(requisition: RequisitionView, staff: StaffUser) -> list[str]
 
 def history(requisition: RequisitionView) -> list[tuple[object, str]]:
     """The requisition's transitions in time order, from the timestamps the service keeps."""
-    stamps = [
-        (requisition.created_at, "status.new"),
-        (requisition.assigned_at, "status.assigned"),
-        (requisition.started_at, "status.in_progress"),
-        (requisition.info_requested_at, "status.needs_info"),
-        (requisition.info_provided_at, "chat.send_reply"),
-        (requisition.answered_at, "status.answered"),
-        (requisition.closed_at, "status.closed"),
-        (requisition.duplicate_at, "status.duplicate"),
-        (requisition.rejected_at, "status.rejected"),
-        (requisition.published_at, "status.published"),
+    stamps = [  # events, not states or buttons: "the caseworker replied", not "Send information"
+        (requisition.created_at, "history.created"),
+        (requisition.assigned_at, "history.assigned"),
+        (requisition.started_at, "history.started"),
+        (requisition.info_requested_at, "history.info_requested"),
+        (requisition.info_provided_at, "history.info_provided"),
+        (requisition.answered_at, "history.answered"),
+        (requisition.closed_at, "history.closed"),
+        (requisition.duplicate_at, "history.duplicate"),
+        (requisition.rejected_at, "history.rejected"),
+        (requisition.published_at, "history.published"),
     ]
     return sorted(((when, key) for when, key in stamps if when is not None), key=lambda item: item[0])
 

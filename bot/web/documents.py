@@ -63,7 +63,7 @@ def document_view(
 ) -> Response:
     document = services.engine.documents.get(doc_id)
     if document is None:
-        raise NotFound(f"There is no document '{doc_id}'.")
+        raise NotFound(f"There is no document '{doc_id}'.", key="document_missing", doc_id=doc_id)
     text = document.text
     bad_span = False
     parts: tuple[str, str, str] = (text, "", "")

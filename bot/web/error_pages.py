@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import errors
 from bot.web import drafts
-from bot.web.i18n import translate
+from bot.web.i18n import MESSAGES, translate
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,24 @@ def status_for(error: errors.VejviserError) -> int:
     return 400
 
 
+def error_text(error: errors.VejviserError, language: str) -> str:
+    """What a page in `language` says for a domain error: the sentence its key names (bot/web/i18n.py).
+
+    An error without a key, or with one the catalogue lacks, keeps its English message on an English page; a Danish
+    page says the general Danish sentence for its status instead ("Siden eller posten findes ikke."), never English.
+    """
+    key = f"error.{error.key}" if error.key else ""
+    if key not in MESSAGES:
+        return str(error) if language == "en" else translate(f"error.{status_for(error)}", language)
+    params = dict(error.params)
+    if isinstance(error, errors.InvalidTransition):  # the states by the names the page shows them with
+        current, requested, *allowed = (translate(f"status.{name}", language)
+                                        for name in (error.current, error.requested, *error.allowed))
+        params |= {"current": current, "requested": requested,
+                   "allowed": ", ".join(allowed) or translate("error.transition_final", language)}
+    return translate(key, language, **params)
+
+
 def wants_json(request: Request) -> bool:
     path = request.url.path
     if path.startswith(("/api/", "/healthz", "/telegram/", "/openapi")):
@@ -105,19 +123,15 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: errors.VejviserError) -> Response:
         status = status_for(exc)
         language = _language(request)
+        message = str(exc) if wants_json(request) else error_text(exc, language)
         if isinstance(exc, errors.DatabaseUnavailable):
             # Answered, not raised: the connection stays open, and bot.db logged the outage once, not per request.
-            retry = {"Retry-After": str(exc.retry_after_seconds)}
-            message = str(exc) if wants_json(request) else translate("error.database", language)
-            return error_response(request, status, message, headers=retry)
-        if isinstance(exc, errors.Throttled):
-            message = str(exc) if wants_json(request) else translate("login.limited", language, seconds=exc.retry_after_seconds)
             return error_response(request, status, message, headers={"Retry-After": str(exc.retry_after_seconds)})
-        if isinstance(exc, errors.StaleVersion) and not wants_json(request):
-            return error_response(request, status, translate("error.stale", language))
+        if isinstance(exc, errors.Throttled):
+            return error_response(request, status, message, headers={"Retry-After": str(exc.retry_after_seconds)})
         if status >= 500:
             log.error("service not ready: %s", exc)
-        return error_response(request, status, str(exc))
+        return error_response(request, status, message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.language import Language
+from bot.phrasing import document_type
+from corpus.document import DOCUMENT_TYPES
 
 LANGUAGES: tuple[Language, ...] = ("da", "en")
 DEFAULT_LANGUAGE: Language = "da"
@@ -35,10 +37,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("Adgangskode", "Password"),
     "login.submit": ("Log ind", "Sign in"),
     "login.failed": ("Forkert brugernavn eller adgangskode.", "Wrong username or password."),
-    "login.limited": (
-        "For mange mislykkede forsøg herfra eller for dette navn. Vent {seconds} sekunder og prøv igen.",
-        "Too many failed attempts from here or for this name. Wait {seconds} seconds and try again.",
-    ),
     "login.failures_since": (
         "Siden du sidst loggede ind, er der gjort {count} mislykkede forsøg på at logge ind som dig. "
         "Var det ikke dig, så skift adgangskode og sig det til koordinatoren.",
@@ -52,7 +50,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mfa.title": ("Totrinsbekræftelse", "Two-step verification"),
     "mfa.code": ("Kode fra din godkendelses-app (eller en gendannelseskode)", "Code from your authenticator app (or a recovery code)"),
     "mfa.submit": ("Bekræft", "Confirm"),
-    "mfa.failed": ("Koden passer ikke. Skriv de seks cifre, appen viser nu.", "That code does not match. Type the six digits your app shows now."),
     "mfa.expired": ("Log ind med din adgangskode igen.", "Please sign in with your password again."),
     "mfa.must_enrol": (
         "Opsæt totrinsbekræftelse, før du fortsætter: skan QR-koden med en godkendelses-app og skriv koden.",
@@ -441,7 +438,155 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sla.overdue": ("Overskredet: {text}", "Overdue: {text}"),
     "sla.waiting_for.answer": ("til svar", "to answer"),
     "sla.waiting_for.needs_info": ("venter på info", "waiting for info"),
+    # Domain errors on the pages (issue 16 k): "error.<key>" is the sentence for a VejviserError raised with that
+    # key (bot/web/error_pages.error_text); the English error message itself stays for the CLI and the JSON API.
+    "error.throttled": (
+        "For mange mislykkede forsøg herfra eller for dette navn. Vent {seconds} sekunder og prøv igen.",
+        "Too many failed attempts from here or for this name. Wait {seconds} seconds and try again.",
+    ),
+    "error.mfa_code": ("Koden passer ikke. Skriv de seks cifre, appen viser nu.",
+                       "That code does not match. Type the six digits your app shows now."),
+    "error.mfa_form_stale": ("Formularen er forældet. Åbn siden igen.", "The form is out of date. Open the page again."),
+    "error.mfa_already": ("Totrinsbekræftelse er allerede sat op; koordinatoren kan nulstille den.",
+                          "A second factor is already set up; the coordinator can reset it."),
+    "error.transition": (
+        "En rekvisition med status «{current}» kan ikke blive «{requested}». Tilladt fra «{current}»: {allowed}.",
+        "A requisition in state '{current}' cannot become '{requested}'. Allowed from '{current}': {allowed}.",
+    ),
+    "error.transition_final": ("ingen (sluttilstand)", "none (final state)"),
+    "error.password_short": ("Adgangskoden skal være mindst {min} tegn.", "The password must be at least {min} characters long."),
+    "error.password_long": ("Adgangskoden må højst være {max} tegn.", "The password must be at most {max} characters long."),
+    "error.password_common": (
+        "Den adgangskode er for almindelig. Vælg en længere sætning af ord, der ikke hører sammen.",
+        "This password is too common. Choose a longer phrase of unrelated words.",
+    ),
+    "error.password_username": ("Adgangskoden må ikke indeholde brugernavnet.", "The password must not contain the username."),
+    "error.own_password": ("Du kan kun skifte din egen adgangskode.", "You can only change your own password."),
+    "error.username_form": (
+        "Et brugernavn er 2-50 tegn: små bogstaver, cifre, '.', '_' eller '-'.",
+        "A username is 2-50 characters: lower-case letters, digits, '.', '_' or '-'.",
+    ),
+    "error.username_taken": ("Brugernavnet «{name}» er optaget.", "The username '{name}' is taken."),
+    "error.role_unknown": ("Ukendt rolle «{role}»: vælg koordinator eller rådgiver.",
+                           "Unknown role '{role}': choose coordinator or adviser."),
+    "error.user_missing": ("Der findes ingen bruger med id {id}.", "There is no user with id {id}."),
+    "error.members_task_force": ("Kun task forcen kan se sine medlemmer.", "Only the task force can see its members."),
+    "error.last_coordinator": ("Det er den sidste aktive koordinator. Opret en anden først.",
+                               "This is the last active coordinator. Make another one first."),
+    "error.department_missing": ("Skriv forvaltningens navn (højst 200 tegn).", "Name the department (at most 200 characters)."),
+    "error.invite_days": ("En invitation gælder 1 til 365 dage.", "An invite is valid for 1 to 365 days."),
+    "error.invite_unknown": ("Ukendt invitationskode. Tjek den, eller bed koordinatoren om en ny.",
+                             "Unknown invite code. Check it, or ask the coordinator for a new one."),
+    "error.invite_withdrawn": ("Koordinatoren har trukket invitationskoden tilbage. Bed om en ny.",
+                               "The coordinator withdrew this invite code. Ask them for a new one."),
+    "error.invite_used": ("Invitationskoden er allerede brugt. Bed koordinatoren om en ny.",
+                          "This invite code has already been used. Ask the coordinator for a new one."),
+    "error.invite_expired": ("Invitationskoden er udløbet. Bed koordinatoren om en ny.",
+                             "This invite code has expired. Ask the coordinator for a new one."),
+    "error.invite_missing": ("Der findes ingen invitation med id {id}.", "There is no invite with id {id}."),
+    "error.invite_used_by": (
+        "Invitation {id} er brugt af sagsbehandler {caseworker}. Deaktivér sagsbehandleren i stedet.",
+        "Invite {id} was already used by caseworker {caseworker}. Deactivate that caseworker instead.",
+    ),
+    "error.caseworker_missing": ("Der findes ingen sagsbehandler med id {id}.", "There is no caseworker with id {id}."),
+    "error.caseworker_department": ("Skriv sagsbehandlerens forvaltning.", "Name the caseworker's department."),
+    "error.caseworker_name": ("Skriv sagsbehandlerens navn (højst 200 tegn).", "Give the caseworker's name (at most 200 characters)."),
+    "error.caseworker_name_letters": ("Skriv navnet med bogstaver (kontroltegn fjernes).",
+                                      "Give the name in letters (control characters are removed)."),
+    "error.caseworker_deactivated": (
+        "Koordinatoren har deaktiveret denne sagsbehandler. Spørg koordinatoren, hvis det er en fejl.",
+        "The coordinator deactivated this caseworker. Ask them if that is a mistake.",
+    ),
+    "error.language_choice": ("Sproget er dansk (da) eller engelsk (en).", "The language is Danish (da) or English (en)."),
+    "error.token_name": ("Giv tokenet et navn (højst 200 tegn), der siger, hvad der bruger det.",
+                         "Give the token a name (at most 200 characters) that says what uses it."),
+    "error.token_missing": ("Der findes intet API-token med id {id}.", "There is no API token with id {id}."),
+    "error.coordinator_only": ("Kun task forcens koordinator kan gøre dette.", "Only the task-force coordinator can do this."),
+    "error.task_force_only": ("Kun task forcen kan gøre dette.", "Only the task force can do this."),
+    "error.account_deactivated": ("Denne konto er deaktiveret.", "This account is deactivated."),
+    "error.question_bytes": ("Spørgsmålet er ikke gyldig tekst. Send det som almindelig tekst.",
+                             "The question is not valid text. Send it as plain text."),
+    "error.question_type": ("Spørgsmålet skal være tekst.", "The question must be text."),
+    "error.question_empty": ("Spørgsmålet er tomt. Skriv, hvad du vil vide.", "The question is empty. Write what you want to know."),
+    "error.question_long": (
+        "Spørgsmålet er {length} tegn. Hold det under {max} tegn (ét spørgsmål ad gangen).",
+        "The question is {length} characters. Keep it under {max} (one question at a time).",
+    ),
+    "error.text_empty": ("Feltet er tomt. Skriv et par ord.", "The field is empty. Write a few words."),
+    "error.text_long": ("Teksten er {length} tegn. Der tages højst {limit} tegn imod.",
+                        "The text is {length} characters long. At most {limit} are accepted."),
+    "error.theme_long": ("Et tema må højst være {limit} tegn.", "A theme may be at most {limit} characters."),
+    "error.themes_many": ("Højst {limit} temaer pr. rekvisition.", "At most {limit} themes per requisition."),
+    "error.caseworker_only": ("Kun en registreret sagsbehandler kan sende en rekvisition.",
+                              "Only a registered caseworker can send a requisition."),
+    "error.sender_deactivated": ("Koordinatoren har deaktiveret din adgang, så du kan ikke sende rekvisitioner.",
+                                 "The coordinator has deactivated your access, so you cannot send requisitions."),
+    "error.idempotency_reused": (
+        "Formularen er allerede brugt til {number} med et andet spørgsmål. Stil dit nye spørgsmål forfra.",
+        "This form was already used for {number} with another question. Ask your new question afresh.",
+    ),
+    "error.requisition_missing": ("Der findes ingen rekvisition med id {id}.", "There is no requisition with id {id}."),
+    "error.requisition_number_missing": ("Der findes ingen rekvisition {number}.", "There is no requisition {number}."),
+    "error.own_requisitions": ("Du kan kun se dine egne rekvisitioner.", "You can only see your own requisitions."),
+    "error.not_assigned": ("{number} er ikke tildelt dig.", "{number} is not assigned to you."),
+    "error.owner_only": ("Kun sagsbehandleren, der spurgte, kan svare på en anmodning om oplysninger.",
+                         "Only the caseworker who asked can reply to a request for information."),
+    "error.notes_task_force": ("Interne noter er kun for task forcen.", "Internal notes are for the task force only."),
+    "error.note_task_force": ("Kun et medlem af task forcen kan skrive en intern note.",
+                              "Only a task-force member can write an internal note."),
+    "error.select_some": ("Vælg mindst én rekvisition at tildele.", "Select at least one requisition to assign."),
+    "error.select_many": ("Højst {limit} rekvisitioner kan tildeles på én gang.", "At most {limit} requisitions can be assigned at once."),
+    "error.adviser_missing": ("Der findes intet aktivt medlem af task forcen med id {id}.",
+                              "There is no active task-force member with id {id}."),
+    "error.context_full": ("Rekvisitionen kan ikke rumme flere oplysninger. Bed rådgiveren om at svare.",
+                           "The requisition holds as much context as it can. Ask the adviser to answer."),
+    "error.source_doc_missing": ("Hver citeret kilde skal have et doc_id.", "Every cited source needs a doc_id."),
+    "error.duplicate_self": ("En rekvisition kan ikke være dublet af sig selv.", "A requisition cannot be a duplicate of itself."),
+    "error.duplicate_rejected": ("{number} er afvist og kan ikke stå for andre rekvisitioner.",
+                                 "{number} was rejected; it cannot stand for other requisitions."),
+    "error.publish_unanswered": ("{number} har intet svar endnu. Besvar den, før den udgives.",
+                                 "{number} has no answer yet. Answer it before publishing."),
+    "error.templates_task_force": ("Svarskabeloner er kun for task forcen.", "Answer templates are for the task force only."),
+    "error.templates_coordinator": ("Kun task forcens koordinator kan ændre svarskabelonerne.",
+                                    "Only the task-force coordinator can change the answer templates."),
+    "error.template_title": ("Giv skabelonen en titel på 1 til {limit} tegn.", "Give the template a title of 1 to {limit} characters."),
+    "error.template_text": ("Skabelonens tekst er tom eller længere end {limit} tegn.",
+                            "The template text is empty or longer than {limit} characters."),
+    "error.templates_many": ("Højst {limit} skabeloner. Slet en først.", "At most {limit} templates. Delete one first."),
+    "error.template_missing": ("Der findes ingen svarskabelon med id {id}.", "There is no answer template with id {id}."),
+    "error.document_missing": ("Der findes intet dokument «{doc_id}».", "There is no document '{doc_id}'."),
+    "error.document_pick": ("Der findes intet dokument «{doc_id}». Vælg et fra listen.",
+                            "There is no document '{doc_id}'. Pick one from the list."),
+    "error.quote_not_verbatim": (
+        "Citatet står ikke ordret i dokumentet. Kopiér det fra dokumentvisningen.",
+        "The quote is not in the document word for word. Copy it from the document viewer.",
+    ),
+    "error.report_file_missing": ("Rapporten har ingen fil «{name}».", "The report has no file '{name}'."),
+    # A requisition's history names what happened, not the button that did it (issue 16 k).
+    "history.created": ("Oprettet", "Created"),
+    "history.assigned": ("Tildelt", "Assigned"),
+    "history.started": ("Påbegyndt", "Started"),
+    "history.info_requested": ("Bad om flere oplysninger", "Asked for more information"),
+    "history.info_provided": ("Sagsbehandleren svarede", "The caseworker replied"),
+    "history.answered": ("Besvaret", "Answered"),
+    "history.closed": ("Lukket", "Closed"),
+    "history.duplicate": ("Markeret som dublet", "Marked as duplicate"),
+    "history.rejected": ("Afvist", "Rejected"),
+    "history.published": ("Udgivet som best practice", "Published as best practice"),
+    # Pages whose body is English by nature say so in Danish instead of passing it off (issue 16 k).
+    "eval.intro": (
+        "Hvor godt assistenten svarer på guldspørgsmålene, fra den seneste kørsel af `vejviser eval`.",
+        "How well the assistant answers the gold questions, from the latest run of `vejviser eval`.",
+    ),
+    "eval.in_english": ("Selve rapporten skrives på engelsk.", "The report itself is written in English."),
+    "api.in_english": (
+        "API-beskrivelsen er på engelsk, ligesom API'ets egne svar og fejlbeskeder.",
+        "The API reference is in English, like the API's own answers and error messages.",
+    ),
 }
+
+# Document types, from the one table of their names in both languages (bot/phrasing.py).
+MESSAGES.update({f"doctype.{kind}": (document_type(kind, "da"), document_type(kind, "en")) for kind in DOCUMENT_TYPES})
 
 
 def translate(key: str, language: str, /, **values: object) -> str:

@@ -147,5 +147,5 @@ def eval_report(request: Request, staff: Staff) -> Response:
 def eval_asset(staff: Staff, name: Annotated[str, PathParam(max_length=100, pattern=ASSET_NAME)]) -> Response:
     path = REPORT_DIR / name
     if not path.is_file():
-        raise NotFound(f"The report has no file '{name}'.")
+        raise NotFound(f"The report has no file '{name}'.", key="report_file_missing", name=name)
     return FileResponse(path)

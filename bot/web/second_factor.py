@@ -17,6 +17,7 @@ from bot.errors import InvalidInput, Throttled
 from bot.web import sessions
 from bot.web.auth import client_address, finish_sign_in, landing, safe_next, throttled
 from bot.web.deps import CsrfChecked, LanguageDep, ServicesDep, StaffEnrolling
+from bot.web.error_pages import error_text
 from bot.web.i18n import translate
 from bot.web.schemas import Text
 from bot.web.templating import render
@@ -48,7 +49,7 @@ async def check_code(request: Request, services: ServicesDep, language: Language
     except Throttled as exc:
         return throttled(request, "login_mfa.html", context, language, exc)
     if not ok:
-        return render(request, "login_mfa.html", context | {"error": translate("mfa.failed", language)}, 401)
+        return render(request, "login_mfa.html", context | {"error": translate("error.mfa_code", language)}, 401)
     user = await run_in_threadpool(services.accounts.get_user, user_id)
     response = await finish_sign_in(request, services, user, failures, landing(next, caseworker=False))
     sessions.end_second_factor(request, response)
@@ -65,12 +66,12 @@ def enrol_page(request: Request, staff: StaffEnrolling, services: ServicesDep) -
 
 @router.post("/account/mfa", dependencies=[CsrfChecked])
 async def enrol(
-    request: Request, staff: StaffEnrolling, services: ServicesDep,
+    request: Request, staff: StaffEnrolling, services: ServicesDep, language: LanguageDep,
     secret: Annotated[Text(64), Form()], code: Code,  # type: ignore[valid-type]
 ) -> Response:
     try:
         codes = await run_in_threadpool(services.accounts.mfa.enrol, staff, staff.id, secret, code)
     except InvalidInput as exc:
         again = mfa.new_secret() if len(secret) != 32 else secret
-        return render(request, "mfa_enrol.html", {"error": str(exc), "secret": again, "qr": mfa.qr_svg(again, staff.username)}, 422)
+        return render(request, "mfa_enrol.html", {"error": error_text(exc, language), "secret": again, "qr": mfa.qr_svg(again, staff.username)}, 422)
     return render(request, "mfa_enrol.html", {"enrolled": True, "recovery_codes": codes})
