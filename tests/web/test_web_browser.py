@@ -140,6 +140,8 @@ def test_invite_ask_route_assign_answer_and_see_the_answer(server, browser, peop
     caseworker.click("form[action='/chat/ask'] button")
     caseworker.wait_for_selector(".bubble.bot blockquote")
     assert "task force" in caseworker.inner_text(".bubble.bot").lower()
+    verdict = caseworker.locator(".bubble.bot .verdict")  # the decision in words, the number only as a tooltip
+    assert verdict.inner_text() == "Fundet i dokumenterne" and re.fullmatch(r"Sikkerhed \d,\d\d", verdict.get_attribute("title"))
     shot(caseworker, "04-chat-answer")
     caseworker.click(".bubble.bot .feedback button:has-text('👎')")  # 👎: it shows on the coordinator's gap map
     caseworker.wait_for_selector(".bubble.bot blockquote")
