@@ -11,23 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from bot.web.app import create_app
-from tests.web.conftest import ADVISER_PASSWORD, ANSWERABLE, COORDINATOR_PASSWORD
+from tests.web.conftest import ADVISER_PASSWORD, ANSWERABLE, CHROMIUM, COORDINATOR_PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("VEJVISER_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
 ROUTED = "Hvordan får en familie tolk til et akut møde om anbringelse en lørdag aften?"
@@ -37,28 +26,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="needs Debian's chromium"),
 ]
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def server(settings, services) -> Iterator[str]:
-    """uvicorn serving the app on a random 127.0.0.1 port, in a thread of this process."""
-    port = free_port()
-    config = uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
 
 
 @pytest.fixture
@@ -87,15 +54,6 @@ def eval_report(tmp_path, monkeypatch) -> None:
         "![risk-coverage](risk_coverage.png)\n", encoding="utf-8")
     monkeypatch.setattr(insights, "REPORT_DIR", report)
 
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def shot(page, name: str) -> None:

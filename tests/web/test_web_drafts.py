@@ -9,26 +9,20 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from html import escape
-from pathlib import Path
 
 import pyotp
 import pytest
-import uvicorn
 
 from bot.actors import SYSTEM
 from bot.mfa import new_secret
-from bot.web.app import create_app
 from bot.web.auth import key_id
 from bot.web.drafts import form_page
 from tests.web.conftest import (
     ADVISER_PASSWORD,
     ANSWERABLE,
+    CHROMIUM,
     caseworker_client,
     csrf_from,
     post_form,
@@ -220,42 +214,6 @@ def test_a_form_returns_to_the_get_page_it_is_on(posted, page):
 
 
 # ---------------------------------------------------------------------------- in a real browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def server(settings, services) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.browser

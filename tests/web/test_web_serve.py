@@ -15,8 +15,7 @@ import pytest
 
 from bot.errors import ConfigurationError
 from bot.web.serve import _announce_telegram, check_deployment, settings_json
-from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, web_settings
-from tests.web.test_web_browser import free_port
+from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
 
 POSTGRES_URL = os.environ.get("VEJVISER_TEST_POSTGRES_URL")
 REPO = Path(__file__).resolve().parents[2]
@@ -75,7 +74,7 @@ def test_several_workers_start_from_a_parent_without_an_engine_and_a_patient_hea
 
     monkeypatch.setattr(serve_module, "_Supervisor", Supervisor)
     settings = web_settings(engine_dir, database_url="postgresql+psycopg://u@127.0.0.1/db", host="127.0.0.1",
-                            port=free_port())
+                            port=local_port())
 
     assert serve_module.serve(settings, 2) == 0
     [config] = started
@@ -126,7 +125,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.postgres
 def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
-    port = free_port()
+    port = local_port()
     env = os.environ | {
         "VEJVISER_DATA_DIR": str(tmp_path),
         "VEJVISER_DATABASE_URL": postgres_database,
