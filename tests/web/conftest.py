@@ -185,6 +185,17 @@ def server(settings: Settings, services: Services) -> Iterator[str]:
     thread.join(timeout=15)
 
 
+def registered_caseworker(browser, base: str, width: int, services):  # type: ignore[no-untyped-def]
+    """A caseworker who registers with an invite code, as in real life, and lands signed in."""
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{base}/register")
+    page.fill("#code", services.accounts.create_invite(SYSTEM, "Socialforvaltningen").code)
+    page.fill("#display_name", "Sara Sagsbehandler")
+    page.click("form[action='/register'] button")
+    page.wait_for_selector("#signin-key")
+    return page
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     """Debian's Chromium through Playwright, one per test module."""

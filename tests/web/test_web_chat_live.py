@@ -9,7 +9,7 @@ import pytest
 
 from bot.actors import SYSTEM
 from bot.settings import Settings
-from tests.web.conftest import CHROMIUM, web_settings
+from tests.web.conftest import CHROMIUM, registered_caseworker, web_settings
 
 POLL_SECONDS = 1  # the page's polling interval in this test (15 s by default)
 
@@ -26,13 +26,8 @@ def settings(engine_dir) -> Settings:  # type: ignore[no-untyped-def]
 
 def test_a_task_force_answer_appears_on_the_open_chat_without_a_reload(server, browser, services, people):  # type: ignore[no-untyped-def]
     errors: list[str] = []
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = registered_caseworker(browser, server, 1280, services)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{server}/register")
-    page.fill("#code", services.accounts.create_invite(SYSTEM, "Socialforvaltningen").code)
-    page.fill("#display_name", "Sara Sagsbehandler")
-    page.click("form[action='/register'] button")
-    page.wait_for_selector("#signin-key")
 
     # She asks, sends the question on, and leaves the chat open.
     page.goto(f"{server}/chat")
@@ -68,12 +63,7 @@ def test_a_task_force_answer_appears_on_the_open_chat_without_a_reload(server, b
 def test_her_history_links_a_routed_question_and_a_reply_is_confirmed_and_shown(server, browser, services, people):  # type: ignore[no-untyped-def]
     """The conversation stays after routing: both questions are in 'Dine spørgsmål', the routed one links to its
     requisition; when the task force asks for information, her reply is confirmed and shown on the card."""
-    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    page.goto(f"{server}/register")
-    page.fill("#code", services.accounts.create_invite(SYSTEM, "Socialforvaltningen").code)
-    page.fill("#display_name", "Sara Sagsbehandler")
-    page.click("form[action='/register'] button")
-    page.wait_for_selector("#signin-key")
+    page = registered_caseworker(browser, server, 390, services)
     page.goto(f"{server}/chat")
     for question in ("Hvor mange rådgivere har task forcen?", "Hvem betaler for tolk ved et akut møde en lørdag?"):
         page.fill("#question", question)

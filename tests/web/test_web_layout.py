@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.actors import SYSTEM
-from tests.web.conftest import CHROMIUM, COORDINATOR_PASSWORD
+from tests.web.conftest import CHROMIUM, COORDINATOR_PASSWORD, registered_caseworker
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WIDTHS = (390, 768, 1280)
@@ -63,17 +63,6 @@ def signed_in_staff(browser, base: str, width: int):  # type: ignore[no-untyped-
     page.fill("#password", COORDINATOR_PASSWORD)
     page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(re.compile(r".*/dashboard.*"))
-    return page
-
-
-def registered_caseworker(browser, base: str, width: int, services):  # type: ignore[no-untyped-def]
-    """A caseworker who registers with an invite code, as in real life, and lands signed in."""
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{base}/register")
-    page.fill("#code", services.accounts.create_invite(SYSTEM, "Socialforvaltningen").code)
-    page.fill("#display_name", "Sara Sagsbehandler")
-    page.click("form[action='/register'] button")
-    page.wait_for_selector("#signin-key")
     return page
 
 

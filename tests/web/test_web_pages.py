@@ -222,7 +222,7 @@ def test_a_routed_chat_answer_shows_the_decision_two_passages_at_most_and_no_fee
     monkeypatch.setattr(services.engine, "threshold", lambda: 1.01)  # nothing is sure enough: routed
     caseworker_client(client, services, people.caseworker)
     html = post_form(client, "/chat", "/chat/ask", {"question": ANSWERABLE}).text
-    assert "Ikke i dokumenterne — send til task forcen?" in html or "Ikke sikkert — send til task forcen?" in html
+    assert "Ikke i dokumenterne — send til task forcen?" in html  # under the band (the test model has none)
     assert html.count('<div class="passage">') <= 2
     assert "Hjalp svaret?" not in html and "Send til task forcen" in html
 
