@@ -182,6 +182,8 @@ class AnswerEngine:
             quotes = [spans[i][0] for i in order]
             sentence_scores = [spans[i][1] for i in order]
             features = self._features(question, question_terms, hits, quotes, sentence_scores)
+            if hits:
+                features["dense_standout"] = self.index.standout(query_vector)
             if hits and self.bank is not None:
                 features.update(self.bank.features(query_vector, hits[0].chunk.id))
         return Evidence(hits=hits, quotes=quotes, features=features)

@@ -12,6 +12,7 @@ from bot.errors import InvalidInput
 from bot.settings import Settings
 
 BASELINES = ("bm25", "dense", "rrf", "weighted")
+MIN_ROUTED = 0.90  # the share of unanswerable calibration questions the threshold must route (issue 12's bar)
 
 
 def register(commands: Any) -> None:
@@ -19,7 +20,8 @@ def register(commands: Any) -> None:
     parser.add_argument("--gold", type=Path, help="a gold JSONL file (default: eval/gold/<split>.jsonl)")
     parser.add_argument("--split", choices=["dev", "test"], default="test")
     parser.add_argument("--calibrate", action="store_true",
-                        help="fit the confidence model and pick the answer threshold on dev, then write eval/calibration.json")
+                        help="fit the confidence and choose the answer threshold on the held-out training fifth plus "
+                             "dev, then write the calibration file (bot/calibration.json)")
     parser.add_argument("--check", action="store_true",
                         help="fail when a figure falls below the committed report by more than --tolerance")
     parser.add_argument("--tolerance", type=float, default=0.03)
@@ -86,9 +88,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def calibrate(engine: Any, path: Path) -> None:
-    """Fit the confidence on the held-out fifth of the training questions plus dev, and choose the threshold that
-    answers the most at ≤ 5 % wrong answers among cross-validated confidences (a threshold chosen on the very
-    confidences it was fitted on promises a risk it does not keep out of sample)."""
+    """Fit the confidence on the held-out fifth of the training questions plus dev, and choose the lowest threshold
+    that still routes 90 % of the unanswerable questions among cross-validated confidences.
+
+    The confidence is fitted to tell answerable from unanswerable questions (what it is for, and what AUROC
+    scores). The rule is the issue's own bar, "unanswerable routed >= 0.90", and answers the most caseworkers under
+    it. A rule of "<= 5 % wrong answers" was tried first: on the calibration questions the top passage's quote misses
+    the tagged sentence for about one answerable question in seven whatever the threshold, so that rule answered only
+    about one answerable question in seven (test split: 0.138 answered right at answer precision 1.000; this rule,
+    same features: 0.446 at 0.967). A threshold chosen on the very confidences it was fitted on promises what it does not
+    keep out of sample, hence the cross-validation.
+    """
     from dataclasses import replace
 
     from bot.confidence import cross_validated, fit
@@ -97,28 +107,29 @@ def calibrate(engine: Any, path: Path) -> None:
     items = runner.training_items(held_out=True) + runner.load_gold(runner.gold_path("dev"))
     outcomes = runner.run(engine, items, explain=True)
     rows = [o.reply.get("features", {}) for o in outcomes]
+    answerable = [int(o.item.answerable) for o in outcomes]
     labels = [int(o.correct_if_answered) for o in outcomes]
-    folds = cross_validated(rows, labels, folds=5, seed=13)
-    threshold = metrics.pick_threshold(folds, labels, max_risk=0.05)
+    folds = cross_validated(rows, answerable, folds=5, seed=13)
+    threshold = metrics.pick_routing_threshold(folds, answerable, min_routed=MIN_ROUTED)
     if threshold is None:
-        threshold = 1.0
-        print("calibration: no threshold keeps wrong answers ≤ 5 %; the engine will route everything", file=sys.stderr)
-    # The middle band, chosen on the same out-of-fold confidences (rule in pick_band_floor: a "not sure" quote is
-    # right at least two times in three, even at the band's bottom).
+        raise InvalidInput("Calibration needs unanswerable questions: none are among the held-out training questions "
+                           "and dev.")
     band_floor = metrics.pick_band_floor(folds, labels, threshold)
-    model = replace(fit(rows, labels), threshold=threshold, band_floor=band_floor, source=str(path))
+    model = replace(fit(rows, answerable), threshold=threshold, band_floor=band_floor, source=str(path))
     by_language = {}
     for language in ("da", "en"):
         chosen = [i for i, o in enumerate(outcomes) if o.item.lang == language]
         confidences = [folds[i] for i in chosen]
-        answerable = [int(outcomes[i].item.answerable) for i in chosen]
         answered = [i for i in chosen if folds[i] >= threshold]
+        unanswerable = [i for i in chosen if not answerable[i]]
         band = [i for i in chosen if band_floor is not None and band_floor <= folds[i] < threshold]
         by_language[language] = {
             "questions": len(chosen),
-            "cv_auroc": round(metrics.auroc(confidences, answerable), 4),
+            "cv_auroc": round(metrics.auroc(confidences, [answerable[i] for i in chosen]), 4),
             "cv_answered": len(answered),
             "cv_risk": round(sum(not labels[i] for i in answered) / len(answered), 4) if answered else 0.0,
+            "cv_unanswerable_routed": round(sum(folds[i] < threshold for i in unanswerable) / len(unanswerable), 4)
+            if unanswerable else 1.0,
             "cv_band": len(band),
             "cv_band_right": round(sum(labels[i] for i in band) / len(band), 4) if band else 0.0,
         }

@@ -25,6 +25,7 @@ __all__ = [
     "risk_coverage",
     "aurc",
     "pick_threshold",
+    "pick_routing_threshold",
     "percentile",
 ]
 
@@ -201,6 +202,31 @@ def pick_threshold(
     return best
 
 
+def pick_routing_threshold(
+    confidences: Sequence[float] | npt.ArrayLike,
+    answerable: Sequence[bool] | npt.ArrayLike,
+    min_routed: float = 0.90,
+) -> float | None:
+    """Choose the lowest answer cut-off that still routes at least min_routed of the unanswerable questions, so the
+    engine answers as many caseworkers as it can without answering questions the documents do not answer.
+
+    Candidates are the observed confidence values t; answered = confidence >= t. Returns the smallest t at which the
+    share of unanswerable questions with confidence < t is >= min_routed, or None when there is no unanswerable
+    question (the rule then says nothing).
+    """
+    if not 0.0 <= min_routed <= 1.0:
+        raise ValueError(f"min_routed must be in [0, 1], got {min_routed}")
+    c, can = _paired(confidences, answerable, "confidences", "answerable")
+    unanswerable = c[~can]
+    if unanswerable.size == 0:
+        return None
+    candidates = np.append(np.unique(c), np.nextafter(c.max(), np.inf))
+    for t in candidates:  # ascending: the first that routes enough answers the most
+        if float((unanswerable < t).mean()) >= min_routed - 1e-12:
+            return float(t)
+    return None  # unreachable: the last candidate routes every question
+
+
 def pick_band_floor(
     confidences: Sequence[float] | npt.ArrayLike,
     correct: Sequence[bool] | npt.ArrayLike,
@@ -213,7 +239,8 @@ def pick_band_floor(
     Walking down from the threshold through the confidences under it, the band goes on while, among the `window`
     neighbouring questions around each one, the share whose first quote holds the answer stays >= min_share; it
     stops at the first place where it does not. So even at its bottom a "not sure" quote is right at least that
-    often. None when the first step already fails (or nothing lies under the threshold): no band.
+    often. None when the first step already fails, when nothing lies under the threshold, or when the band would hold
+    fewer than half a window of questions (too few to say how often its quotes are right): no band.
     """
     if not 0.0 <= min_share <= 1.0 or window < 1:
         raise ValueError(f"min_share must be in [0, 1] and window >= 1, got {min_share}, {window}")
@@ -222,12 +249,14 @@ def pick_band_floor(
     order = np.argsort(-c[below], kind="stable")
     values, right = c[below][order], ok[below][order].astype(float)
     floor: float | None = None
+    kept = 0
     for i in range(len(values)):
         lo, hi = max(0, i - window // 2), min(len(values), i + window // 2)
         if right[lo:hi].mean() < min_share:
             break
         floor = float(values[i])
-    return floor
+        kept = i + 1
+    return floor if kept >= window // 2 else None
 
 
 def percentile(values: Sequence[float] | npt.ArrayLike, p: float) -> float:

@@ -179,6 +179,14 @@ class HybridIndex:
                 best[row] = float(np.max(self.sentence_vectors[ids] @ query_vector))
         return best
 
+    def standout(self, query_vector: np.ndarray) -> float:
+        """How far the closest passage stands above the average passage for this query: a gap, so it does not shift
+        with the question's language the way raw cosines do (an English question is further from every Danish one)."""
+        if not len(self.vectors):
+            return 0.0
+        cosines = self.vectors @ query_vector
+        return float(cosines.max() - cosines.mean())
+
     def sentences_of(self, position: int) -> list[tuple[Sentence, np.ndarray]]:
         """The sentences of a chunk with their vectors."""
         return [(self.sentences[i], self.sentence_vectors[i]) for i in self.chunk_sentences[position]]

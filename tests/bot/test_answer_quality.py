@@ -41,9 +41,6 @@ def test_the_headline_question_quotes_the_hearing_letter(answers) -> None:
     assert "Ledelsessekretariatet" in answer.answer and "17. november 2006" in answer.answer
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured: the adapted model quotes the right sentence (above), but its confidence ~0.61 is under the threshold "
-    "0.863 that keeps wrong answers at 5 % in cross-validation on the held-out training fifth plus dev"))
 def test_the_headline_question_is_answered_not_routed(answers) -> None:
     assert answers[HEADLINE].status == "answered", answers[HEADLINE].answer
 
@@ -101,11 +98,6 @@ def test_the_middle_band_puts_the_decision_first_and_the_quote_as_not_sure(make_
     engine.confidence_model = replace(engine.confidence_model, band_floor=None)  # no band: no passage in the text
     plain = engine.ask(question)
     assert plain.status == "route" and not plain.tentative and "«" not in plain.answer
-
-
-def test_the_shipped_band_is_chosen_below_the_threshold(real_engine) -> None:
-    model = real_engine.confidence_model
-    assert model.band_floor is not None and 0.0 < model.band_floor < model.threshold
 
 
 def test_a_danish_question_gets_danish_phrasing(answers) -> None:

@@ -41,9 +41,9 @@ def test_a_feature_the_embedder_cannot_measure_counts_as_average() -> None:
     assert model.confidence(unmeasured) == pytest.approx(model.confidence(at_mean))
 
 
-def test_calibration_without_a_single_wrong_answer_says_why() -> None:
+def test_calibration_without_a_single_unanswerable_question_says_why() -> None:
     rows, _ = _rows(10)
-    with pytest.raises(InvalidInput, match="both right and wrong"):
+    with pytest.raises(InvalidInput, match="both answerable and unanswerable"):
         fit(rows, [1] * 10)
 
 

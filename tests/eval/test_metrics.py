@@ -15,6 +15,7 @@ from eval.metrics import (
     normalise,
     percentile,
     pick_band_floor,
+    pick_routing_threshold,
     pick_threshold,
     reciprocal_rank,
     risk_coverage,
@@ -237,6 +238,29 @@ def test_pick_threshold_rejects_bad_max_risk() -> None:
         pick_threshold(PT_CONF, PT_OK, max_risk=1.5)
 
 
+# --------------------------------------------------------------------------- pick_routing_threshold
+
+
+def test_routing_threshold_answers_the_most_while_routing_enough_unanswerable_questions() -> None:
+    confidences = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    answerable = [True, False, True, True, False, False, False, False, False, False]
+    # 7 unanswerable: routing 6 of 7 (0.857) needs t above 0.5; routing all 7 needs t above 0.8.
+    assert pick_routing_threshold(confidences, answerable, min_routed=0.85) == pytest.approx(0.6)
+    assert pick_routing_threshold(confidences, answerable, min_routed=0.90) == pytest.approx(0.9)
+    assert pick_routing_threshold(confidences, answerable, min_routed=0.0) == pytest.approx(0.05)
+
+
+def test_routing_threshold_routes_everything_when_the_top_question_is_unanswerable() -> None:
+    t = pick_routing_threshold([0.9, 0.5], [False, True], min_routed=1.0)
+    assert t is not None and t > 0.9
+
+
+def test_routing_threshold_needs_unanswerable_questions() -> None:
+    assert pick_routing_threshold([0.9, 0.5], [True, True]) is None
+    with pytest.raises(ValueError):
+        pick_routing_threshold([0.5], [False], min_routed=1.5)
+
+
 # --------------------------------------------------------------------------- pick_band_floor
 
 
@@ -253,6 +277,12 @@ def test_the_band_stops_where_its_quotes_stop_being_right_often_enough() -> None
 def test_no_band_when_the_first_quote_under_the_threshold_is_already_wrong() -> None:
     assert pick_band_floor([0.95, 0.5, 0.4], [True, False, False], threshold=0.9, window=2) is None
     assert pick_band_floor([0.95], [True], threshold=0.9) is None  # nothing under the threshold
+    # window 50: the first question under the threshold passes (17 of its 25 neighbours right), the second does not
+    # (17 of 26): a band of one question says nothing about how often its quotes are right
+    confidences = [0.95] + [0.8 - i / 1000 for i in range(47)]
+    right = [True] * 18 + [False] * 30
+    assert pick_band_floor(confidences, right, threshold=0.9, window=2) is not None
+    assert pick_band_floor(confidences, right, threshold=0.9) is None
     with pytest.raises(ValueError):
         pick_band_floor([0.5], [True], threshold=0.9, min_share=2.0)
 

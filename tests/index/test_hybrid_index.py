@@ -155,6 +155,17 @@ def test_rebuilding_an_unchanged_corpus_embeds_nothing(built: Settings) -> None:
     assert np.array_equal(rebuilt.vectors, previous.vectors)
 
 
+def test_a_passage_quoted_word_for_word_stands_out_more_than_a_question_about_nothing(built: Settings) -> None:
+    embedder = HashingEmbedder()
+    ingested = CorpusStore(built.documents_dir, built.added_documents_dir).load()
+    index = HybridIndex.load(built.index_dir, model_id=embedder.model_id, model_checksum=embedder.model_id,
+                             corpus_hash=corpus_fingerprint(ingested))
+    quoted = embedder.embed([index.chunks[3].embedding_text], kind="passage")[0]
+    nothing = embedder.embed(["zebra xylofon kvantefysik"], kind="query")[0]
+    assert index.standout(quoted) > index.standout(nothing) >= 0.0
+    assert HybridIndex().standout(quoted) == 0.0  # an empty index: nothing stands out
+
+
 @pytest.mark.parametrize(("overrides", "kind"), [
     ({}, "flat"),
     ({"index_kind": "hnsw"}, "hnsw"),
