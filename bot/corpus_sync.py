@@ -1,0 +1,117 @@
+"""This machine's added documents and index as a cache of the shared corpus in PostgreSQL (bot/corpus_ledger.py).
+
+A machine polls the corpus version (one integer) every `corpus_poll_seconds`; when it moved, it fetches the
+documents, writes the ones it lacks or holds in another form, deletes the ones taken out, and indexes the
+difference (only new chunks are embedded). Publishing and adding go to the database first and then to this
+machine, so a crash in between leaves the database right and this machine behind until its next poll.
+Readiness (`/healthz/ready`) is false while the version this machine indexed is older than the database's.
+
+Used only with PostgreSQL: with SQLite there is one machine and its data directory is the corpus, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from bot import best_practice
+from bot.answer import AnswerEngine
+from bot.corpus_ledger import CorpusLedger
+from corpus.document import Document
+
+log = logging.getLogger(__name__)
+
+
+class CorpusSync:
+    """Brings the engine's corpus in line with the shared one; safe to call from several threads."""
+
+    def __init__(self, engine: AnswerEngine, ledger: CorpusLedger) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.applied: int | None = None  # the shared version this machine's index holds; None before the first pull
+        self._lock = threading.Lock()
+
+    def lag(self) -> str | None:
+        """Why this machine is behind the shared corpus, or None when its index holds the current version."""
+        current = self.ledger.version()
+        if self.applied is None:
+            return f"the shared corpus (version {current}) has not been fetched yet"
+        if self.applied != current:
+            return f"indexing the shared corpus: version {self.applied} here, {current} in the database"
+        return None
+
+    def poll(self) -> bool:
+        """Pull when the version moved (a single-row read otherwise); True when the index changed."""
+        if self.applied is not None and self.ledger.version() == self.applied:
+            return False
+        return self.pull()
+
+    def pull(self) -> bool:
+        """Write the shared documents here, delete those taken out, index the difference; True if it changed."""
+        with self._lock:
+            corpus = self.engine.corpus
+            snapshot = self.ledger.snapshot()
+            local = {document.doc_id: document for document in corpus.written()}
+            strays = [d for doc_id, d in local.items()
+                      if doc_id not in snapshot.withdrawn and doc_id not in {s.doc_id for s in snapshot.documents}]
+            if strays:  # written here before the database held the corpus, or a crash before it was recorded
+                for document in strays:
+                    log.warning("adding %s, found only in %s, to the shared corpus", document.doc_id, corpus.added_dir)
+                    self.ledger.record(document)
+                snapshot = self.ledger.snapshot()
+            wanted = {document.doc_id: document for document in snapshot.documents}
+            for doc_id in local.keys() - wanted.keys():
+                corpus.remove(doc_id)
+            for doc_id, document in wanted.items():
+                if doc_id not in local or local[doc_id].checksum != document.checksum:
+                    corpus.put(document)
+            changed = self.engine.reload_corpus()
+            if changed:
+                log.info("indexed the shared corpus at version %d (%d added documents)", snapshot.version, len(wanted))
+            self.applied = snapshot.version
+            return changed
+
+    def add_document(self, path: Path) -> Document:
+        """`vejviser corpus add` with PostgreSQL: add here (refusing what cannot be ingested), then share it; a
+        document the database refuses is taken out here again."""
+        with self._lock:
+            document = self.engine.add_document(path)
+            written = next(w for w in self.engine.corpus.written() if w.doc_id == document.doc_id)
+            try:
+                self.ledger.record(written)
+            except BaseException:
+                self.engine.corpus.remove(document.doc_id)
+                self.engine.reload_corpus()
+                raise
+            return document
+
+
+class SharedPublisher:
+    """The requisition service's publisher with PostgreSQL: the database first, then this machine's index."""
+
+    def __init__(self, engine: AnswerEngine, ledger: CorpusLedger) -> None:
+        self.engine = engine
+        self.ledger = ledger
+
+    def publish_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
+                              requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> str:
+        """Record the (redacted) answer document and bump the version in one transaction, then index it here."""
+        document = self.engine.best_practice_document(question, answer, adviser_role, published_on,
+                                                      requisition_number, sources)
+        self.ledger.record(document)
+        return self.engine.publish_best_practice(question, answer, adviser_role, published_on, requisition_number,
+                                                 sources)
+
+    def preview_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
+                              requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> str:
+        """As the engine shows it: nothing is shared until it is published."""
+        return self.engine.preview_best_practice(question, answer, adviser_role, published_on, requisition_number,
+                                                 sources)
+
+    def withdraw_best_practice(self, doc_id: str) -> bool:
+        """Mark it withdrawn and bump the version in one transaction, then take it out of this machine's index."""
+        shared = self.ledger.withdraw(doc_id, best_practice.DOC_TYPE).changed
+        return self.engine.withdraw_best_practice(doc_id) or shared
