@@ -11,16 +11,21 @@ Used only with PostgreSQL: with SQLite there is one machine and its data directo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import best_practice
-from bot.answer import AnswerEngine
 from bot.corpus_ledger import CorpusLedger
-from corpus.document import Document
+from bot.errors import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from bot.answer import AnswerEngine
+    from corpus.document import Document
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,18 @@ class CorpusSync:
                 self.engine.reload_corpus()
                 raise
             return document
+
+
+async def follow(sync: CorpusSync, interval_seconds: float) -> None:
+    """Keep this process's index at the shared corpus version until cancelled (each door's lifespan runs it)."""
+    while True:
+        try:
+            await asyncio.to_thread(sync.poll)
+        except DatabaseUnavailable:
+            pass  # bot.db logged the outage once; readiness is false meanwhile; the next round retries
+        except Exception:  # a document that cannot be written here must not stop the following
+            log.warning("could not bring the index to the shared corpus; retrying", exc_info=True)
+        await asyncio.sleep(interval_seconds)
 
 
 class SharedPublisher:

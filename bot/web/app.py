@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot.corpus_sync import CorpusSync
+from bot.corpus_sync import follow
 from bot.errors import DatabaseUnavailable
 from bot.services import Services, load_services, prepare_storage
 from bot.settings import Settings
@@ -76,7 +76,7 @@ def create_app(settings: Settings, services: Services | None = None, *, prepare:
         app.state.services = loaded
         tasks = [asyncio.create_task(_deliver_web_notifications(loaded))]
         if loaded.corpus_sync is not None:
-            tasks.append(asyncio.create_task(_follow_corpus(loaded.corpus_sync, settings.corpus_poll_seconds)))
+            tasks.append(asyncio.create_task(follow(loaded.corpus_sync, settings.corpus_poll_seconds)))
         try:
             async with _telegram_running(settings, loaded):
                 yield
@@ -135,18 +135,6 @@ async def _deliver_web_notifications(services: Services, interval_seconds: float
             pass  # bot.db logged the outage once; the next round retries
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.warning("web outbox delivery failed; retrying", exc_info=True)
-        await asyncio.sleep(interval_seconds)
-
-
-async def _follow_corpus(sync: CorpusSync, interval_seconds: float) -> None:
-    """Keep this machine's index at the shared corpus version (PostgreSQL); readiness says when it is behind."""
-    while True:
-        try:
-            await run_in_threadpool(sync.poll)
-        except DatabaseUnavailable:
-            pass  # bot.db logged the outage once; readiness is false meanwhile; the next round retries
-        except Exception:  # a document that cannot be written here must not stop the following
-            log.warning("could not bring the index to the shared corpus; retrying", exc_info=True)
         await asyncio.sleep(interval_seconds)
 
 
