@@ -12,9 +12,11 @@ Used only with PostgreSQL: with SQLite there is one machine and its data directo
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,7 +58,7 @@ class CorpusSync:
 
     def pull(self) -> bool:
         """Write the shared documents here, delete those taken out, index the difference; True if it changed."""
-        with self._lock:
+        with self._lock, _machine_lock(self.engine.settings.data_dir):
             corpus = self.engine.corpus
             snapshot = self.ledger.snapshot()
             local = {document.doc_id: document for document in corpus.written()}
@@ -82,7 +84,7 @@ class CorpusSync:
     def add_document(self, path: Path) -> Document:
         """`vejviser corpus add` with PostgreSQL: add here (refusing what cannot be ingested), then share it; a
         document the database refuses is taken out here again."""
-        with self._lock:
+        with self._lock, _machine_lock(self.engine.settings.data_dir):
             document = self.engine.add_document(path)
             written = next(w for w in self.engine.corpus.written() if w.doc_id == document.doc_id)
             try:
@@ -92,6 +94,19 @@ class CorpusSync:
                 self.engine.reload_corpus()
                 raise
             return document
+
+
+@contextmanager
+def _machine_lock(data_dir: Path) -> Iterator[None]:
+    """The workers of one machine share its data directory: one writes the documents and the index at a time, and
+    the next finds them written (its engine then reloads or reuses every vector)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / ".corpus-sync.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 async def follow(sync: CorpusSync, interval_seconds: float) -> None:

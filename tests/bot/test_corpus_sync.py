@@ -7,6 +7,7 @@ same story through two `vejviser serve` processes and the real model.
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -50,7 +51,7 @@ class Machine:
 def start_machine(template_dir: Path, tmp_path: Path, database: Database):  # type: ignore[no-untyped-def]
     def start(name: str, *, empty: bool = False) -> Machine:
         directory = tmp_path / name
-        if not empty:
+        if not empty and not directory.exists():  # a second worker of a machine shares its directory
             shutil.copytree(template_dir, directory, ignore=shutil.ignore_patterns("*.sqlite3*"))
         engine = AnswerEngine.load(machine_settings(directory), embedder=HashingEmbedder())
         ledger = CorpusLedger(database)
@@ -111,3 +112,24 @@ def test_documents_added_before_the_database_held_the_corpus_are_shared_not_dele
     old.sync.pull()
     assert "taskforce-R-2026-0007" in old.engine.documents
     assert [d.doc_id for d in old.sync.ledger.snapshot().documents] == ["taskforce-R-2026-0007"]
+
+
+def test_two_workers_of_one_machine_fetching_at_once_both_answer_from_the_new_document(start_machine) -> None:
+    first = start_machine("first")
+    doc_id = publish(first)
+    workers = [start_machine("shared"), start_machine("shared")]
+    failures: list[BaseException] = []
+
+    def fetch(worker: Machine) -> None:
+        try:
+            worker.sync.pull()
+        except BaseException as error:  # reported below, from the test thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=fetch, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert all(doc_id in worker.cited(QUESTION) for worker in workers)
