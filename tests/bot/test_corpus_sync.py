@@ -133,3 +133,14 @@ def test_two_workers_of_one_machine_fetching_at_once_both_answer_from_the_new_do
         thread.join(timeout=120)
     assert failures == []
     assert all(doc_id in worker.cited(QUESTION) for worker in workers)
+
+
+def test_the_database_holds_a_published_answer_only_redacted(start_machine) -> None:
+    first = start_machine("first")
+    first.publisher.publish_best_practice("Borgeren med CPR 010190-1234 spørger om tolk til borgermøder på Bornholm?",
+                                          "Ring til borgeren på 20 30 40 50 og bestil tolken i Tolkeportalen.",
+                                          "adviser", date(2026, 12, 7), "R-2026-0043")
+    [stored] = first.sync.ledger.snapshot().documents
+    assert "010190-1234" not in stored.text and "20 30 40 50" not in stored.text
+    assert "010190-1234" not in str(stored.metadata)
+    assert "Tolkeportalen" in stored.text
