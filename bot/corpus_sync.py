@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import best_practice
-from bot.corpus_ledger import CorpusLedger
+from bot.corpus_ledger import Change, CorpusLedger
 from bot.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -81,6 +81,13 @@ class CorpusSync:
             self.applied = snapshot.version
             return changed
 
+    def caught_up(self, change: Change) -> None:
+        """This machine made `change` and indexed it: if it was the only change since the last pull, this machine is
+        current without fetching (readiness stays true after its own publications)."""
+        with self._lock:
+            if change.changed and self.applied == change.version - 1:
+                self.applied = change.version
+
     def add_document(self, path: Path) -> Document:
         """`vejviser corpus add` with PostgreSQL: add here (refusing what cannot be ingested), then share it; a
         document the database refuses is taken out here again."""
@@ -88,12 +95,13 @@ class CorpusSync:
             document = self.engine.add_document(path)
             written = next(w for w in self.engine.corpus.written() if w.doc_id == document.doc_id)
             try:
-                self.ledger.record(written)
+                change = self.ledger.record(written)
             except BaseException:
                 self.engine.corpus.remove(document.doc_id)
                 self.engine.reload_corpus()
                 raise
-            return document
+        self.caught_up(change)
+        return document
 
 
 @contextmanager
@@ -124,18 +132,22 @@ async def follow(sync: CorpusSync, interval_seconds: float) -> None:
 class SharedPublisher:
     """The requisition service's publisher with PostgreSQL: the database first, then this machine's index."""
 
-    def __init__(self, engine: AnswerEngine, ledger: CorpusLedger) -> None:
+    def __init__(self, engine: AnswerEngine, ledger: CorpusLedger, sync: CorpusSync | None = None) -> None:
         self.engine = engine
         self.ledger = ledger
+        self.sync = sync
 
     def publish_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
                               requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> str:
         """Record the (redacted) answer document and bump the version in one transaction, then index it here."""
         document = self.engine.best_practice_document(question, answer, adviser_role, published_on,
                                                       requisition_number, sources)
-        self.ledger.record(document)
-        return self.engine.publish_best_practice(question, answer, adviser_role, published_on, requisition_number,
-                                                 sources)
+        change = self.ledger.record(document)
+        doc_id = self.engine.publish_best_practice(question, answer, adviser_role, published_on, requisition_number,
+                                                   sources)
+        if self.sync is not None:
+            self.sync.caught_up(change)
+        return doc_id
 
     def preview_best_practice(self, question: str, answer: str, adviser_role: str, published_on: date,
                               requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> str:
@@ -145,5 +157,8 @@ class SharedPublisher:
 
     def withdraw_best_practice(self, doc_id: str) -> bool:
         """Mark it withdrawn and bump the version in one transaction, then take it out of this machine's index."""
-        shared = self.ledger.withdraw(doc_id, best_practice.DOC_TYPE).changed
-        return self.engine.withdraw_best_practice(doc_id) or shared
+        change = self.ledger.withdraw(doc_id, best_practice.DOC_TYPE)
+        withdrawn = self.engine.withdraw_best_practice(doc_id)
+        if self.sync is not None:
+            self.sync.caught_up(change)
+        return withdrawn or change.changed

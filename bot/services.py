@@ -86,7 +86,8 @@ def load_services(settings: Settings, *, embedder: Embedder | None = None) -> Se
     sync = None
     if database.is_postgres:  # the database holds the corpus; the door's lifespan starts the polling (bot/corpus_sync.py)
         ledger = CorpusLedger(database)
-        sync, publisher = CorpusSync(engine, ledger), SharedPublisher(engine, ledger)
+        sync = CorpusSync(engine, ledger)
+        publisher = SharedPublisher(engine, ledger, sync)
     requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=publisher, anchor=anchor)
     accounts = AccountService(database, settings)
     return Services(settings, engine, requisitions, accounts, database, corpus_sync=sync)

@@ -55,7 +55,8 @@ def start_machine(template_dir: Path, tmp_path: Path, database: Database):  # ty
             shutil.copytree(template_dir, directory, ignore=shutil.ignore_patterns("*.sqlite3*"))
         engine = AnswerEngine.load(machine_settings(directory), embedder=HashingEmbedder())
         ledger = CorpusLedger(database)
-        return Machine(engine, CorpusSync(engine, ledger), SharedPublisher(engine, ledger))
+        sync = CorpusSync(engine, ledger)
+        return Machine(engine, sync, SharedPublisher(engine, ledger, sync))
 
     return start
 
@@ -69,6 +70,7 @@ def test_an_answer_published_on_one_machine_is_cited_on_the_other_after_its_poll
     first.sync.pull(), second.sync.pull()
     doc_id = publish(first)
     assert doc_id in first.cited(QUESTION)
+    assert first.sync.lag() is None  # its own publication: current without fetching
     assert second.sync.lag() is not None  # readiness is false until the second machine has indexed it
     assert second.sync.poll() is True
     assert second.sync.lag() is None and doc_id in second.cited(QUESTION)
