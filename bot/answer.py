@@ -13,7 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -30,8 +30,8 @@ from bot.neutral import neutral_query
 from bot.phrasing import compose_answer, format_date, help_text, is_question
 from bot.settings import Settings
 from corpus.document import Document, DocumentMetadata
-from corpus.pipeline import IngestedDocument
-from corpus.store import CorpusStore, corpus_fingerprint
+from corpus.pipeline import IngestedDocument, safe_doc_id
+from corpus.store import CorpusStore, WrittenDocument, corpus_fingerprint
 from index.embedder import Embedder
 from index.fusion import FusionMethod
 from index.question_bank import QuestionBank, bank_for
@@ -324,6 +324,32 @@ class AnswerEngine:
             if ingested.document.doc_id in self.documents:
                 return ingested.document.doc_id
             return self._index_new(ingested).doc_id
+
+    def best_practice_document(self, question: str, answer: str, adviser_role: str, published_on: date,
+                               requisition_number: str, sources: Sequence[tuple[str, str, str]] = ()) -> WrittenDocument:
+        """The document `publish_best_practice` writes for these arguments, as stored (for the shared corpus)."""
+        body, metadata = best_practice.compose(question, answer, adviser_role, published_on, requisition_number,
+                                               self._titled(sources))
+        doc_id = safe_doc_id(f"taskforce-{requisition_number}")
+        return WrittenDocument(doc_id, f"{doc_id}.txt", body, asdict(metadata))
+
+    def reload_corpus(self) -> bool:
+        """The added documents changed on disk (the shared corpus was fetched): ingest again and index the
+        difference, embedding only new chunks. False when the corpus was already what is indexed."""
+        from index.builder import build_index
+
+        with self._lock:
+            ingested = self.corpus.load()
+            fingerprint = corpus_fingerprint(ingested)
+            if self.index.manifest and self.index.manifest.corpus_hash == fingerprint:
+                return False
+            self.index = build_index(self.settings, self.embedder, self.model_checksum, ingested, fingerprint,
+                                     reuse=self.index)
+            self.ingested = {item.document.doc_id: item for item in ingested}
+            self.documents = {doc_id: item.document for doc_id, item in self.ingested.items()}
+            self._manifest_mtime = _mtime(self.settings.index_dir / "manifest.json")
+            self._remember_published_questions()
+            return True
 
     def withdraw_best_practice(self, doc_id: str) -> bool:
         """Unpublish: remove a published answer from the corpus and the index (no other chunk is embedded again).

@@ -11,12 +11,15 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.contract import answer_json, run_batch
 from bot.errors import InvalidInput, InvalidQuestion, VejviserError
 from bot.redaction_notice import removal_note
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from corpus.document import Document
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -217,17 +220,40 @@ def _corpus_add(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answer import AnswerEngine
 
     engine = AnswerEngine.load(settings)
+    add = engine.add_document
+    database = None
+    if settings.resolved_database_url.startswith("postgresql"):  # the database holds the corpus (bot/corpus_sync.py)
+        from bot.corpus_ledger import CorpusLedger
+        from bot.corpus_sync import CorpusSync
+        from bot.services import open_database
+
+        database, _anchor = open_database(settings)
+        database.migrate()
+        sync = CorpusSync(engine, CorpusLedger(database))
+        sync.pull()  # this machine's copy first, so a new document's id is free everywhere
+        add = sync.add_document
     failed = 0
-    for path in args.paths:
+    try:
+        failed = _add_each(args.paths, add)
+    finally:
+        if database is not None:
+            database.close()
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _add_each(paths: list[Path], add: Callable[[Path], Document]) -> int:
+    """Add the files one by one, saying what became of each; the number that failed."""
+    failed = 0
+    for path in paths:
         try:
-            document = engine.add_document(path)
+            document = add(path)
         except VejviserError as exc:
             print(f"vejviser: {exc} Nothing was changed for this file.", file=sys.stderr)
             failed += 1
             continue
         meta = document.metadata
         print(f"added {document.doc_id}: «{meta.title}» ({meta.date or 'undated'}, {meta.doc_type})")
-    return EXIT_USAGE if failed else EXIT_OK
+    return failed
 
 
 def _corpus_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -132,7 +132,7 @@ class Database:
         database = self.url.database
         on_disk = bool(database and database != ":memory:" and not database.startswith("file:"))
         if on_disk:
-            private_file(Path(database).expanduser())  # 0600 in a 0700 dir; SQLite's -wal and -shm copy the mode
+            private_file(Path(str(database)).expanduser())  # 0600 in a 0700 dir; SQLite's -wal and -shm copy the mode
         checked = [not on_disk]  # quick_check once per process, on the first connection
         engine = create_engine(
             self.url,

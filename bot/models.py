@@ -355,3 +355,31 @@ class RequisitionSeenRow(Base):
 
     requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"), primary_key=True, autoincrement=False)
     seen_at: Mapped[datetime]
+
+
+class CorpusDocumentRow(Base):
+    """A document that is not shipped in the package (added by an operator, or a published task-force answer), as
+    its extracted text: with PostgreSQL the one copy every machine indexes. An unpublished answer stays as a row
+    with `withdrawn_at` set, so the record of what was cited remains."""
+
+    __tablename__ = "corpus_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # "added" or the task-force answer's doc_type
+    source_name: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)  # extracted UTF-8 text; a published answer's is already redacted
+    document_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of source name, text and metadata
+    changed_in: Mapped[int] = mapped_column(Integer)  # the corpus version this row last changed in
+    created_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+
+
+class CorpusVersionRow(Base):
+    """One row: bumped in the transaction that changes corpus_documents, so a machine polls one integer."""
+
+    __tablename__ = "corpus_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)

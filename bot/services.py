@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from bot.accounts import AccountService
     from bot.answer import AnswerEngine
     from bot.audit import Anchor
+    from bot.corpus_sync import CorpusSync
     from bot.db import Database
-    from bot.requisitions import RequisitionService
+    from bot.requisitions import Publisher, RequisitionService
     from index.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Services:
     accounts: AccountService
     database: Database
     bootstrap_password: str | None = field(default=None, repr=False)  # first start only; shown once, never stored
+    corpus_sync: CorpusSync | None = None  # PostgreSQL: this machine's index follows the shared corpus
 
     def close(self) -> None:
         """Release the database connections."""
@@ -73,14 +75,22 @@ def load_services(settings: Settings, *, embedder: Embedder | None = None) -> Se
     """Load the engine and the services over a database that is not touched yet (it may be down: 503 until up)."""
     from bot.accounts import AccountService
     from bot.answer import AnswerEngine
+    from bot.corpus_ledger import CorpusLedger
+    from bot.corpus_sync import CorpusSync, SharedPublisher
     from bot.requisitions import RequisitionService
 
     engine = AnswerEngine.load(settings, embedder=embedder)
     engine.warm_up()  # before the worker reports ready: the first question is not the slow one
     database, anchor = open_database(settings)
-    requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine, anchor=anchor)
+    publisher: Publisher = engine
+    sync = None
+    if database.is_postgres:  # the database holds the corpus; the door's lifespan starts the polling (bot/corpus_sync.py)
+        ledger = CorpusLedger(database)
+        sync = CorpusSync(engine, ledger)
+        publisher = SharedPublisher(engine, ledger, sync)
+    requisitions = RequisitionService(database, settings, embedder=engine.embedder, publisher=publisher, anchor=anchor)
     accounts = AccountService(database, settings)
-    return Services(settings, engine, requisitions, accounts, database)
+    return Services(settings, engine, requisitions, accounts, database, corpus_sync=sync)
 
 
 def build_services(settings: Settings, *, embedder: Embedder | None = None) -> Services:

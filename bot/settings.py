@@ -91,6 +91,9 @@ class Settings(BaseSettings):
                                             "the server parent's health check before it is killed and restarted.")
     web_chat_poll_seconds: float = Field(default=15.0, gt=0, description="How often an open web chat page asks for "
                                          "news from the task force (paused while its tab is hidden).")
+    corpus_poll_seconds: float = Field(default=2.0, gt=0, description="With PostgreSQL: how often each worker asks "
+                                       "the database for the corpus version (one row), so a document published on "
+                                       "another machine is answered from here within about this long.")
     token_outage_grace_seconds: float = Field(default=600.0, ge=0, description="While the database is down, an API "
                                               "token verified this long ago or less still asks (answers need no database).")
 

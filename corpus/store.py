@@ -8,8 +8,9 @@ import logging
 import os
 import pickle
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from corpus.document import DocumentMetadata
 from corpus.errors import DocumentError
@@ -17,6 +18,27 @@ from corpus.loaders import SUPPORTED_SUFFIXES, read_text
 from corpus.pipeline import IngestedDocument, Ingestor, safe_doc_id
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WrittenDocument:
+    """An added document as kept on disk (and, with PostgreSQL, in the database): its text, names and metadata."""
+
+    doc_id: str
+    source_name: str
+    text: str
+    metadata: dict[str, Any] | None
+
+    @property
+    def checksum(self) -> str:
+        """Equal on every machine for the same document, so a sync compares one string per document."""
+        payload = [self.doc_id, self.source_name, self.text, self.metadata]
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def kind(self) -> str:
+        """"added" for an operator's document, else the doc_type Vejviser wrote it as (a task-force answer)."""
+        return str(self.metadata.get("doc_type")) if self.metadata else "added"
 
 
 class CorpusStore:
@@ -131,6 +153,33 @@ class CorpusStore:
         text.unlink()  # text first: a crash in between leaves an orphan metadata file, which lists nothing
         text.with_suffix(".json").unlink(missing_ok=True)
         return True
+
+    def written(self) -> list[WrittenDocument]:
+        """Every added document as stored, in doc_id order: what a machine compares with the shared corpus."""
+        found = []
+        for doc_id, path in self.sources():
+            if path.parent != self.added_dir:
+                continue
+            meta_path = path.with_suffix(".json")
+            stored = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+            found.append(WrittenDocument(doc_id, stored.get("source_name", path.name), path.read_text(encoding="utf-8"),
+                                         stored.get("metadata")))
+        return found
+
+    def put(self, document: WrittenDocument) -> None:
+        """Write a document exactly as given (same id, text and metadata), replacing one of that id."""
+        if safe_doc_id(document.doc_id) != document.doc_id:
+            raise DocumentError(f"{document.doc_id!r} is not a document id Vejviser writes; nothing was written.")
+        self.added_dir.mkdir(parents=True, exist_ok=True)
+        meta = {"source_name": document.source_name, "metadata": document.metadata}
+        _atomic_write(self.added_dir / f"{document.doc_id}.json", json.dumps(meta, ensure_ascii=False, indent=2))
+        _atomic_write(self.added_dir / f"{document.doc_id}.txt", document.text)
+
+    def remove(self, doc_id: str) -> None:
+        """Delete an added document of any kind (the shared corpus no longer holds it); shipped ones are not here."""
+        text = self.added_dir / f"{safe_doc_id(doc_id)}.txt"
+        text.unlink(missing_ok=True)
+        text.with_suffix(".json").unlink(missing_ok=True)
 
     def _write(self, doc_id: str, raw: str, metadata: DocumentMetadata | None, *, source_name: str) -> None:
         """Write text and metadata atomically (temp file + rename), metadata first so a crash leaves no orphan text."""

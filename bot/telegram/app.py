@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.corpus_sync import follow
 from bot.errors import ConfigurationError
 from bot.services import Services
 from bot.settings import Settings
@@ -51,6 +52,7 @@ EXIT_USAGE = 2
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 _OUTBOX_TASK = "outbox_task"
+_CORPUS_TASK = "corpus_task"  # `vejviser telegram` alone with PostgreSQL: following the shared corpus
 _STARTUP_TASK = "startup_task"
 _STARTUP_RETRY_CAP_SECONDS = 300.0
 
@@ -129,10 +131,11 @@ async def set_commands(bot: Bot) -> None:
 
 
 async def _post_stop(application: Application) -> None:
-    task = application.bot_data.pop(_OUTBOX_TASK, None)
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    for name in (_OUTBOX_TASK, _CORPUS_TASK):
+        task = application.bot_data.pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
 
 # ------------------------------------------------------------------------------------------ long polling
@@ -157,6 +160,8 @@ def run_polling(settings: Settings) -> int:
         async def announce(app: Application) -> None:
             if init is not None:
                 await init(app)
+            if services.corpus_sync is not None:  # inside `vejviser serve` the web lifespan follows the corpus
+                app.bot_data[_CORPUS_TASK] = asyncio.create_task(follow(services.corpus_sync, settings.corpus_poll_seconds))
             print(f"vejviser: Telegram bot @{app.bot.username} started, polling {_host(settings.telegram_api_base)} "
                   "(Ctrl-C stops it)", file=sys.stderr, flush=True)
 

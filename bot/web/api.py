@@ -68,7 +68,8 @@ def live() -> dict[str, str]:
 @router.get("/healthz/ready", response_model=schemas.Readiness, tags=["health"],
             responses={503: {"model": schemas.Readiness, "description": "Not ready: the failing checks say why."}})
 def ready(request: Request) -> Response:
-    """Readiness: the model is loaded, the index files match their checksums and the database takes a commit."""
+    """Readiness: the model is loaded, the index files match their checksums, the database takes a commit and
+    (PostgreSQL) the index holds the shared corpus's current version."""
     services = getattr(request.app.state, "services", None)
     checks: dict[str, str] = {}
     if services is None:
@@ -78,6 +79,11 @@ def ready(request: Request) -> Response:
         checks["model"] = "ok" if getattr(embedder, "loaded", True) else "not loaded"
         problems = services.engine.index_problems()
         checks["index"] = "ok" if not problems else f"{'; '.join(problems[:3])}: run `vejviser index build`"
+        if services.corpus_sync is not None:
+            try:
+                checks["corpus"] = services.corpus_sync.lag() or "ok"
+            except (DatabaseUnavailable, DatabaseDamaged) as exc:
+                checks["corpus"] = f"the shared corpus version cannot be read: {exc}"
         try:
             services.database.check_writable()
             checks["database"] = "ok"

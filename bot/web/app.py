@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from bot.corpus_sync import follow
 from bot.errors import DatabaseUnavailable
 from bot.services import Services, load_services, prepare_storage
 from bot.settings import Settings
@@ -73,14 +74,17 @@ def create_app(settings: Settings, services: Services | None = None, *, prepare:
                 announce_bootstrap(password)
         loaded = services or await run_in_threadpool(load_services, settings)
         app.state.services = loaded
-        web_outbox = asyncio.create_task(_deliver_web_notifications(loaded))
+        tasks = [asyncio.create_task(_deliver_web_notifications(loaded))]
+        if loaded.corpus_sync is not None:
+            tasks.append(asyncio.create_task(follow(loaded.corpus_sync, settings.corpus_poll_seconds)))
         try:
             async with _telegram_running(settings, loaded):
                 yield
         finally:
-            web_outbox.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await web_outbox
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             app.state.services = None
             if owned:
                 loaded.close()

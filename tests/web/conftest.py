@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +206,29 @@ def browser() -> Iterator:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+# ---------------------------------------------------------------------------- PostgreSQL for `vejviser serve`
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh database on the test cluster, dropped afterwards."""
+    postgres_url = os.environ.get("VEJVISER_TEST_POSTGRES_URL")
+    if not postgres_url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set VEJVISER_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
+        pytest.skip("VEJVISER_TEST_POSTGRES_URL is not set")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"vejviser_web_{uuid.uuid4().hex[:8]}"
+    admin = make_url(postgres_url).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ---------------------------------------------------------------------------- a PostgreSQL the test may stop

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,6 @@ from bot.errors import ConfigurationError
 from bot.web.serve import _announce_telegram, check_deployment, settings_json
 from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
 
-POSTGRES_URL = os.environ.get("VEJVISER_TEST_POSTGRES_URL")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -90,25 +88,6 @@ def test_workers_get_the_parents_settings_with_secrets(engine_dir):
     settings = web_settings(engine_dir, port=1234)
     again = Settings(**json.loads(settings_json(settings)))
     assert again.port == 1234 and again.secret_key.get_secret_value() == SECRET_KEY
-
-
-@pytest.fixture
-def postgres_database():
-    """A fresh database on the test cluster, dropped afterwards."""
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI must set VEJVISER_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
-        pytest.skip("VEJVISER_TEST_POSTGRES_URL is not set")
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"vejviser_web_{uuid.uuid4().hex[:8]}"
-    admin = make_url(POSTGRES_URL).set(drivername="postgresql")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _children(pid: int) -> list[int]:

@@ -141,6 +141,50 @@ def test_readiness_fails_on_a_damaged_index_file_with_the_command_that_fixes_it(
         own.close()
 
 
+def test_readiness_is_false_while_the_index_lags_the_shared_corpus(settings, tmp_path):
+    import shutil
+
+    from bot.answer import AnswerEngine
+    from bot.corpus_ledger import CorpusLedger
+    from bot.corpus_sync import CorpusSync
+    from corpus.store import WrittenDocument
+    from index.embedder import HashingEmbedder
+
+    data = tmp_path / "data"
+    shutil.copytree(settings.index_dir, data / "index")
+    machine = web_settings(data, corpus_poll_seconds=3600)  # the test polls by hand after the start's first poll
+    engine = AnswerEngine.load(machine, embedder=HashingEmbedder())
+    own = open_services(machine, engine, f"sqlite:///{tmp_path / 'shared.sqlite3'}")
+    own.corpus_sync = sync = CorpusSync(engine, CorpusLedger(own.database))
+    try:
+        with TestClient(create_app(machine, own), base_url="https://testserver") as fresh:
+            assert _until(lambda: fresh.get("/healthz/ready").status_code == 200, 30)
+            assert fresh.get("/healthz/ready").json()["checks"]["corpus"] == "ok"
+            elsewhere = CorpusLedger(own.database)  # another machine publishes
+            elsewhere.record(WrittenDocument("taskforce-R-2026-0009", "taskforce-R-2026-0009.txt",
+                                             "# Task force-svar\n\nTolken bestilles i Tolkeportalen.\n",
+                                             {"title": "Task force-svar R-2026-0009", "doc_type": "task force answer"}))
+            lagging = fresh.get("/healthz/ready")
+            assert lagging.status_code == 503
+            assert lagging.json()["checks"]["corpus"] == "indexing the shared corpus: version 0 here, 1 in the database"
+            sync.poll()
+            assert fresh.get("/healthz/ready").status_code == 200
+            assert "taskforce-R-2026-0009" in engine.documents
+    finally:
+        own.close()
+
+
+def _until(condition, seconds: float) -> bool:  # noqa: ANN001 - a callable
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 # ---------------------------------------------------------------------------- 2 and 3 on PostgreSQL
 
 
