@@ -26,7 +26,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from eval import bench, bench_docs
+    from eval import bench, bench_docs, bench_serving
 
     started = time.perf_counter()
     plan = bench.SMOKE if args.smoke else bench.Plan()
@@ -45,8 +45,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for table in bench.scale_tables(ctx, plan):
             show(table)
         dirs = bench.serving_dirs(ctx, plan)
-        show(bench.cold_start_table(ctx, plan, dirs))
-        show(bench.http_table(ctx, plan, dirs))
+        for table in bench_serving.serving_tables(ctx, plan, dirs):
+            show(table)
         command = "vejviser bench" + (" --smoke" if args.smoke else "")
         text = bench_docs.page(ctx, tables, command=command, seconds=time.perf_counter() - started, smoke=args.smoke)
     finally:
