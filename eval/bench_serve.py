@@ -362,3 +362,71 @@ async def _load(base: str, token: str, clients: int, seconds: float, questions: 
 def http_rows(results: list[LoadResult]) -> list[dict[str, float]]:
     return [{"clients": r.clients, "seconds": r.seconds, "ok": r.ok, "errors": r.errors, "throughput": r.throughput,
              **percentiles(r.latencies_ms)} for r in results]
+
+
+# ------------------------------------------------------------------------------------------------ a worker's phases
+
+
+def worker_phases(env: dict[str, str], timeout: float = 300) -> list[dict[str, float | str]]:
+    """Seconds and memory of each step a worker takes to become ready, each measured in a fresh child process:
+    the steps of `AnswerEngine.load` and `warm_up` in one, the model's tokenizer alone in another."""
+    rows = json.loads(_child("eval.bench_serve", "probe_worker", env, timeout))
+    return rows + json.loads(_child("eval.bench_serve", "probe_tokenizer", env, timeout))
+
+
+def _child(module: str, function: str, env: dict[str, str], timeout: float) -> str:
+    done = subprocess.run([sys.executable, "-c", f"from {module} import {function}; {function}()"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{function} exited {done.returncode}: {done.stderr.strip()[-400:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+class _Steps:
+    """Seconds and RSS/anonymous-memory growth since the previous step, from /proc/self/smaps_rollup."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float | str]] = []
+        self.last = (time.perf_counter(), smaps_rollup(os.getpid()))
+
+    def step(self, name: str) -> None:
+        now, memory = time.perf_counter(), smaps_rollup(os.getpid())
+        then, before = self.last
+        self.rows.append({"step": name, "seconds": now - then, "rss_mib": memory.get("Rss", math.nan) - before.get("Rss", math.nan),
+                          "anonymous_mib": memory.get("Anonymous", math.nan) - before.get("Anonymous", math.nan),
+                          "rss_after_mib": memory.get("Rss", math.nan)})
+        self.last = (time.perf_counter(), smaps_rollup(os.getpid()))
+
+
+def probe_worker() -> None:
+    """In a child: what a worker does before it is ready, step by step (prints one JSON line)."""
+    steps = _Steps()
+    from bot.answer import AnswerEngine
+    from bot.settings import Settings
+    from index.builder import load_query_embedder
+
+    steps.step("import the engine's modules")
+    settings = Settings()
+    embedder, _ = load_query_embedder(settings)
+    steps.step(f"load the query embedder ({type(embedder).__name__}: tokenizer and graph)")
+    engine = AnswerEngine.load(settings, embedder=embedder)
+    steps.step("load the corpus (cached), the index and the question bank")
+    engine.warm_up()
+    steps.step("warm up (one question per language: name lists, word frequencies, first runs)")
+    print(json.dumps(steps.rows))
+
+
+def probe_tokenizer() -> None:
+    """In a child: the model's tokenizer alone (prints one JSON line)."""
+    from tokenizers import Tokenizer
+
+    from bot.settings import Settings
+
+    path = Settings().resolved_model_path / "tokenizer.json"
+    if not path.is_file():  # an embedder without one (the hashing fake)
+        print("[]")
+        return
+    steps = _Steps()
+    Tokenizer.from_file(str(path))
+    steps.step(f"of which: the tokenizer alone ({path.stat().st_size / 2**20:.0f} MiB of JSON; measured in its own process)")
+    print(json.dumps(steps.rows))

@@ -39,6 +39,7 @@ def serving_tables(ctx: Any, plan: Any, dirs: dict[str, tuple[Path, dict[str, st
     data, env = dirs[ctx.settings.embedder]
     question = ctx.items[0].question
     cold = cold_starts(ctx, plan, dirs, question)  # first: its untimed first run fills the data folder's caches
+    phases = serve.worker_phases(env)
     runs: list[ServerRun] = []
     reuse: serve.ColdStart | None = None
     with serve.Postgres() as pg:
@@ -64,7 +65,21 @@ def serving_tables(ctx: Any, plan: Any, dirs: dict[str, tuple[Path, dict[str, st
     ctx.figures["cold"] = cold + ([reuse] if reuse else [])
     ctx.figures["servers"] = runs
     ctx.figures["http"] = [{"workers": r.workers, **row} for r in runs for row in serve.http_rows(r.loads)]
-    return [startup_table(ctx, runs, cold, reuse), http_table(ctx, plan, runs), memory_table(runs)]
+    ctx.figures["worker_phases"] = phases
+    return [startup_table(ctx, runs, cold, reuse), phases_table(phases), http_table(ctx, plan, runs), memory_table(runs)]
+
+
+def phases_table(phases: list[dict[str, Any]]) -> Table:
+    """Where a worker's start-up and memory go: the bound on start-up and on memory per worker."""
+    table = Table("worker", "Where a worker's start-up and memory go (the shipped settings, one fresh process)",
+                  ["step", "seconds", "RSS growth MiB", "anonymous growth MiB", "RSS after MiB"])
+    table.rows = [[p["step"], p["seconds"], p["rss_mib"], p["anonymous_mib"], p["rss_after_mib"]] for p in phases]
+    table.notes = [
+        "Measured with /proc/self/smaps_rollup between the steps of `AnswerEngine.load` and `warm_up` in a child "
+        "process (eval/bench_serve.py `probe_worker`); anonymous memory is the process's own (heap), the rest of RSS is "
+        "file-backed (libraries, the mapped ONNX weights) and shared with any process that maps the same files.",
+    ]
+    return table
 
 
 def cold_starts(ctx: Any, plan: Any, dirs: dict[str, tuple[Path, dict[str, str]]], question: str) -> list[serve.ColdStart]:  # noqa: ANN401

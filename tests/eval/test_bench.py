@@ -65,7 +65,9 @@ def test_serving_tables_against_real_servers(ctx):
     if "backends" not in ctx.figures:
         bench.backends_table(ctx, PLAN)
     dirs = bench.serving_dirs(ctx, PLAN)
-    startup, http, memory = bench_serving.serving_tables(ctx, PLAN, dirs)
+    startup, worker, http, memory = bench_serving.serving_tables(ctx, PLAN, dirs)
+    assert worker.rows[-1][0].startswith("warm up")
+    _positive(worker, ["seconds"])
     served = [r for r in ctx.figures["servers"] if not r.refused]
     assert [r.workers for r in ctx.figures["servers"]] == [1, 2] and served, "the one-worker server always runs"
     for run in served:
@@ -79,6 +81,6 @@ def test_serving_tables_against_real_servers(ctx):
     processes = [r for r in memory.rows if r[1] in ("server", "worker")]
     assert len(processes) == sum(r.workers for r in served)
     _positive(Table(memory.key, memory.title, memory.columns, processes), ["RSS MiB", "PSS MiB"])
-    page = bench_docs.page(ctx, [startup, http, memory], command="vejviser bench", seconds=60, smoke=True)
+    page = bench_docs.page(ctx, [startup, worker, http, memory], command="vejviser bench", seconds=60, smoke=True)
     assert "## Targets (issue 19" in page and "HTTP p95 at 4 clients, 1 worker(s)" in page and ctx.machine.cpu in page
     assert not list(Path(ctx.work).glob("*.pid"))
