@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     development: bool = Field(default=False, description="Plain-http cookies on 127.0.0.1 only.")
     # Issue 19: a cold `vejviser ask` loads the model (seconds); a running `vejviser serve` answers in milliseconds.
     service_token: SecretStr | None = Field(default=None, description=(
-        "An API token (`vejviser requisitions token create`) with which `vejviser ask QUESTION` asks the running "
+        "An API token (`vejviser token create NAME`) with which `vejviser ask QUESTION` asks the running "
         "service instead of loading the model; unset: it always loads the model itself."))
     service_url: str | None = Field(default=None, description="Where `vejviser ask` finds the running service; "
                                     "default: http://127.0.0.1:<port>.")
