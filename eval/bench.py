@@ -413,3 +413,16 @@ def serving_dirs(ctx: Context, plan: Plan) -> dict[str, tuple[Path, dict[str, st
         out["sentence-transformers, serving_backend=sentence-transformers"] = (
             data, env | {"VEJVISER_SERVING_BACKEND": "sentence-transformers"})
     return out
+
+
+def use_installed_index(ctx: Context, installed: Path) -> None:
+    """For `vejviser bench --serving`: the query embedder stands in for the build embedder (same weights and
+    checksum) and the installed index lends its vectors, so the serving folders are built without embedding."""
+    from index.builder import load_query_embedder
+    from index.store import HybridIndex
+
+    embedder, checksum = load_query_embedder(ctx.settings)
+    ctx.figures.update(build_embedder=embedder, checksum=checksum, backend_indexes={})
+    if (installed / "manifest.json").is_file():
+        ctx.figures["backend_indexes"]["pytorch"] = HybridIndex.load(installed, model_id=embedder.model_id,
+                                                                      model_checksum=checksum, corpus_hash=None)

@@ -170,14 +170,19 @@ def recommendations(ctx: Any, tables: dict[str, Table]) -> list[str]:
 
 
 def page(ctx: Any, tables: list[Table], *, command: str, seconds: float, smoke: bool) -> str:
+    """The whole page; a section whose tables were not run (`--serving`) is left out rather than left empty."""
     by_key = {t.key: t for t in tables}
     m = ctx.machine
+    scale = verdicts(ctx, by_key)
+    defaults = (["- None: at smoke size the corpora and gold sample are too small to choose defaults from."] if smoke
+                else recommendations(ctx, by_key))
     head = [
-        "# Benchmarks",
+        "# Benchmarks" + ("" if "backends" in by_key else ": serving (issue 19)"),
         "",
         f"Regenerate with `{command}` (about {seconds / 60:.0f} minutes here); `vejviser bench --smoke --no-write` is the CI check "
         "that the benchmark runs. Every figure below comes from one run on one machine, so ratios inside a table are "
-        "comparable even where absolute times drift (this machine's two cores are shared with other work).",
+        "comparable even where absolute times drift (this machine's two cores are shared with other work: each table "
+        "gives the load average when it was made).",
         "",
         f"Run: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; {m.cpu}, {m.cores} cores / {m.threads} threads, "
         f"{m.memory_gib:.0f} GiB; Python {m.python}, torch {m.torch}." + (" **Smoke sizes: not the figures to quote.**" if smoke else ""),
@@ -185,15 +190,8 @@ def page(ctx: Any, tables: list[Table], *, command: str, seconds: float, smoke: 
         "## Targets (issue 19: start-up, answers over HTTP, memory)",
         "",
         *serving_verdicts(ctx),
-        "",
-        "## Targets (issue 7: scale)",
-        "",
-        *verdicts(ctx, by_key),
-        "",
-        "## Defaults these figures support",
-        "",
-        *(["- None: at smoke size the corpora and gold sample are too small to choose defaults from."] if smoke
-          else recommendations(ctx, by_key)),
+        *(["", "## Targets (issue 7: scale)", "", *scale] if scale else []),
+        *(["", "## Defaults these figures support", "", *defaults] if defaults else []),
         "",
         "## Tables",
         "",
