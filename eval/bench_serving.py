@@ -115,8 +115,9 @@ def startup_table(ctx: Any, runs: list[ServerRun], cold: list[serve.ColdStart], 
         "'listening' is the first accepted TCP connection, 'ready' the first 200 from /healthz/ready, 'first answer' "
         "the first POST /api/ask answered, all from the process's start. 'First request ms' is that request alone; "
         "'later p50' is the same server's p50 at one client, to compare the first question with later ones.",
-        "With one worker the server loads and warms the engine before it listens; with several, uvicorn's parent "
-        "listens at once and queues connections until a worker is ready.",
+        "With one worker the server loads and warms the engine before it listens. With several, the parent first checks "
+        "the index in a child that loads the engine once and exits (issue 18: the parent holds no engine), then binds "
+        "the port; connections queue until a worker has loaded its own engine.",
         "`vejviser ask` rows: median of the runs, each a new process (the data folder is the benchmark's own); 'reusing "
         "the running service' is the same command with VEJVISER_SERVICE_TOKEN set while the one-worker server runs.",
     ]
@@ -171,6 +172,8 @@ def memory_table(runs: list[ServerRun]) -> Table:
         "PSS charges each shared page to its sharers in equal parts, so the PSS of all processes is what the server "
         "costs the machine; 'shared' is resident memory another process maps too (libraries, and pages inherited "
         "over fork).",
-        "uvicorn starts its workers with spawn: each loads its own engine, so they share only the libraries' code.",
+        "uvicorn starts its workers with spawn: each loads its own engine, so they share the libraries' code and the ONNX "
+        "weights they map from the same file (`onnx/model.onnx.data`), not the tokenizer or the word lists, which "
+        "each worker builds on its heap (the worker table); sharing those would take forking after the load.",
     ]
     return table
