@@ -83,4 +83,7 @@ def test_serving_tables_against_real_servers(ctx):
     _positive(Table(memory.key, memory.title, memory.columns, processes), ["RSS MiB", "PSS MiB"])
     page = bench_docs.page(ctx, [startup, worker, http, memory], command="vejviser bench", seconds=60, smoke=True)
     assert "## Targets (issue 19" in page and "HTTP p95 at 4 clients, 1 worker(s)" in page and ctx.machine.cpu in page
+    assert "What bounds a worker's start-up" in page and "Memory per worker, 1 worker(s)" in page
+    assert "# Benchmarks: serving" in page, "the serving tables alone (`--serving`) are titled so"
+    assert ("## Targets (issue 7" in page) == bool(ctx.figures.get("builds")), "no empty scale section"
     assert not list(Path(ctx.work).glob("*.pid"))
