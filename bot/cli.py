@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.contract import answer_json, run_batch
 from bot.errors import InvalidInput, InvalidQuestion, VejviserError
 from bot.redaction_notice import removal_note
+from bot.service_client import ask_service
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def build_parser(*, core_only: bool = False) -> argparse.ArgumentParser:
     ask.add_argument("--batch", type=Path, metavar="FILE.jsonl", help="answer every {\"id\", \"question\"} line of FILE")
     ask.add_argument("--fusion", choices=["weighted", "rrf", "dense", "bm25"], help="retrieval method (eval baselines)")
     ask.add_argument("--explain", action="store_true", help="add the confidence features to the JSON")
+    ask.epilog = ("With VEJVISER_SERVICE_TOKEN set, a question is asked of the running `vejviser serve` "
+                  "(VEJVISER_SERVICE_URL, default http://127.0.0.1:PORT) when one answers, else the model is loaded here.")
     ask.set_defaults(handler=_ask)
 
     index = commands.add_parser("index", help="build the search index").add_subparsers(metavar="ACTION")
@@ -124,6 +127,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is None:
         return _interactive(AnswerEngine.load(settings), as_json=args.json)
     question = validate_question(_argv_text(args.question), settings.max_question_chars)
+    # A running service answers the same question the same way, without loading the model (issue 19).
+    remote = None if args.fusion or args.explain else ask_service(settings, question)
+    if remote is not None:
+        print(json.dumps(answer_json(None, remote), ensure_ascii=False) if args.json else render_text(remote))
+        return EXIT_OK
     engine = AnswerEngine.load(settings)
     answer = engine.ask(question, method=args.fusion)
     print(json.dumps(answer_json(engine, answer, explain=args.explain), ensure_ascii=False) if args.json else render_text(answer))

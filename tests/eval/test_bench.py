@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from eval import bench, bench_docs
+from eval import bench, bench_docs, bench_serving
 from eval.bench_corpus import bench_questions, scale_corpus
 from eval.bench_report import Table
 
 PLAN = bench.Plan(sizes=(80, 300), embed_upto=80, answer_from=0, backend_chunks=None, questions=12, faiss_queries=12,
-                  gold_limit=6, http_clients=(1, 4), http_seconds=0.5, cold_runs=1, matmul_seconds=0.2, profile=False, onnx_export=False,
+                  gold_limit=6, http_clients=(1, 4), http_workers=(1, 2), http_seconds=0.5, cold_runs=1, matmul_seconds=0.2, profile=False, onnx_export=False,
                   backends=("hashing", "bm25"))
 
 
@@ -61,14 +61,29 @@ def test_backends_scale_and_faiss_tables(ctx):
     assert "| 80 |" in tables["build"].markdown(ctx.machine.line()) and ctx.machine.cpu in tables["build"].markdown(ctx.machine.line())
 
 
-def test_http_table_against_a_real_server(ctx):
+def test_serving_tables_against_real_servers(ctx):
     if "backends" not in ctx.figures:
         bench.backends_table(ctx, PLAN)
     dirs = bench.serving_dirs(ctx, PLAN)
-    table = bench.http_table(ctx, PLAN, dirs)
-    assert [r[0] for r in table.rows] == [1, 4]
-    _positive(table, ["requests", "req/s", "p50 ms", "p95 ms"])
-    assert all(r[2] == 0 for r in table.rows), "no request may fail"
-    page = bench_docs.page(ctx, [table], command="vejviser bench", seconds=60, smoke=True)
-    assert "## Targets (issue 7)" in page and "HTTP p95 at 4 clients" in page and ctx.machine.cpu in page
+    startup, worker, http, memory = bench_serving.serving_tables(ctx, PLAN, dirs)
+    assert worker.rows[-1][0].startswith("warm up")
+    _positive(worker, ["seconds"])
+    served = [r for r in ctx.figures["servers"] if not r.refused]
+    assert [r.workers for r in ctx.figures["servers"]] == [1, 2] and served, "the one-worker server always runs"
+    for run in served:
+        assert 0 < run.listening <= run.ready <= run.first_answer, run
+    _positive(startup, ["first answer s"])
+    assert startup.row("vejviser ask, reusing the running service")["first answer s"] > 0
+    levels = [(r[0], r[1]) for r in http.rows if r[1] is not None]
+    assert levels == [(r.workers, c) for r in served for c in PLAN.http_clients]
+    assert all(r[4] == 0 for r in http.rows if r[1] is not None), "no request may fail"
+    _positive(Table(http.key, http.title, http.columns, [r for r in http.rows if r[1] is not None]), ["requests", "req/s", "p50 ms", "p95 ms"])
+    processes = [r for r in memory.rows if r[1] in ("server", "worker")]
+    assert len(processes) == sum(r.workers for r in served)
+    _positive(Table(memory.key, memory.title, memory.columns, processes), ["RSS MiB", "PSS MiB"])
+    page = bench_docs.page(ctx, [startup, worker, http, memory], command="vejviser bench", seconds=60, smoke=True)
+    assert "## Targets (issue 19" in page and "HTTP p95 at 4 clients, 1 worker(s)" in page and ctx.machine.cpu in page
+    assert "What bounds a worker's start-up" in page and "Memory per worker, 1 worker(s)" in page
+    assert "# Benchmarks: serving" in page, "the serving tables alone (`--serving`) are titled so"
+    assert ("## Targets (issue 7" in page) == bool(ctx.figures.get("builds")), "no empty scale section"
     assert not list(Path(ctx.work).glob("*.pid"))

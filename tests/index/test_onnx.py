@@ -16,7 +16,7 @@ import pytest
 
 from index.builder import load_query_embedder
 from index.errors import ModelMissing
-from index.onnx import FOLDER, GRAPH_MANIFEST, OnnxEmbedder, graph_manifest
+from index.onnx import FOLDER, GRAPH, GRAPH_DATA, GRAPH_MANIFEST, OnnxEmbedder, graph_manifest, write_external
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = [
@@ -113,3 +113,28 @@ def fresh_python(script: str) -> str:
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip()
 
+
+
+def test_the_exported_weights_sit_beside_the_graph_and_answer_the_same(tmp_path: Path) -> None:
+    """onnxruntime maps weights kept in a file beside the graph instead of copying them (docs/BENCHMARKS.md: memory)."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.random.default_rng(3).standard_normal((64, 32)).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "tiny",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 32])],
+                              [numpy_helper.from_array(weights, "w")])
+    inline = tmp_path / "inline.onnx"
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(inline))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    written = write_external(inline, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([GRAPH, GRAPH_DATA])
+    assert (out / GRAPH_DATA).stat().st_size >= weights.nbytes > written.stat().st_size
+    x = np.ones((1, 64), np.float32)
+    (expected,) = ort.InferenceSession(str(inline), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    (got,) = ort.InferenceSession(str(written), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    assert np.array_equal(got, expected)
