@@ -150,8 +150,7 @@ class CorpusStore:
         stored = self._metadata_for(text) if text.is_file() else None
         if stored is None or stored.doc_type != doc_type:
             return False
-        text.unlink()  # text first: a crash in between leaves an orphan metadata file, which lists nothing
-        text.with_suffix(".json").unlink(missing_ok=True)
+        self.remove(doc_id)
         return True
 
     def written(self) -> list[WrittenDocument]:
@@ -178,7 +177,7 @@ class CorpusStore:
     def remove(self, doc_id: str) -> None:
         """Delete an added document of any kind (the shared corpus no longer holds it); shipped ones are not here."""
         text = self.added_dir / f"{safe_doc_id(doc_id)}.txt"
-        text.unlink(missing_ok=True)
+        text.unlink(missing_ok=True)  # text first: a crash in between leaves an orphan metadata file, which lists nothing
         text.with_suffix(".json").unlink(missing_ok=True)
 
     def _write(self, doc_id: str, raw: str, metadata: DocumentMetadata | None, *, source_name: str) -> None:
