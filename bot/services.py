@@ -15,15 +15,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.accounts import AccountService
-    from bot.answer import AnswerEngine
-    from bot.audit import Anchor
-    from bot.corpus_sync import CorpusSync
-    from bot.db import Database
-    from bot.requisitions import Publisher, RequisitionService
+    from bot.answering.engine import AnswerEngine
+    from bot.people.accounts import AccountService
+    from bot.publishing.sync import CorpusSync
+    from bot.queue import Publisher, RequisitionService
+    from bot.storage.audit import Anchor
+    from bot.storage.db import Database
     from index.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,10 @@ class Services:
 
 
 def open_database(settings: Settings) -> tuple[Database, Anchor]:
-    """The configured database with its audit anchor attached (bot/audit.py): what every process opens."""
-    from bot.audit import anchor_for
-    from bot.db import Database
-    from bot.private_files import private_dir
+    """The configured database with its audit anchor attached (bot/storage/audit.py): what every process opens."""
+    from bot.storage.audit import anchor_for
+    from bot.storage.db import Database
+    from bot.storage.private_files import private_dir
 
     private_dir(settings.data_dir)  # 0700 before anything is written there, whatever the database
     database = Database(settings.resolved_database_url)
@@ -61,7 +61,7 @@ def open_database(settings: Settings) -> tuple[Database, Anchor]:
 
 def prepare_storage(settings: Settings) -> str | None:
     """Migrate and make sure a coordinator exists; returns the first start's one-time password, if one was made."""
-    from bot.accounts import AccountService
+    from bot.people.accounts import AccountService
 
     database, _anchor = open_database(settings)
     try:
@@ -73,18 +73,18 @@ def prepare_storage(settings: Settings) -> str | None:
 
 def load_services(settings: Settings, *, embedder: Embedder | None = None) -> Services:
     """Load the engine and the services over a database that is not touched yet (it may be down: 503 until up)."""
-    from bot.accounts import AccountService
-    from bot.answer import AnswerEngine
-    from bot.corpus_ledger import CorpusLedger
-    from bot.corpus_sync import CorpusSync, SharedPublisher
-    from bot.requisitions import RequisitionService
+    from bot.answering.engine import AnswerEngine
+    from bot.people.accounts import AccountService
+    from bot.publishing.ledger import CorpusLedger
+    from bot.publishing.sync import CorpusSync, SharedPublisher
+    from bot.queue import RequisitionService
 
     engine = AnswerEngine.load(settings, embedder=embedder)
     engine.warm_up()  # before the worker reports ready: the first question is not the slow one
     database, anchor = open_database(settings)
     publisher: Publisher = engine
     sync = None
-    if database.is_postgres:  # the database holds the corpus; the door's lifespan starts the polling (bot/corpus_sync.py)
+    if database.is_postgres:  # the database holds the corpus; the door's lifespan starts the polling (bot/publishing/sync.py)
         ledger = CorpusLedger(database)
         sync = CorpusSync(engine, ledger)
         publisher = SharedPublisher(engine, ledger, sync)

@@ -31,7 +31,7 @@ Trie = dict[str, Any]  # spelling letter -> child node; the end marker -> the en
 # (what the OCR printed, the letter it stands for, log10 of how likely the misreading is). The
 # look-alikes are those of Danish OCR without a Danish model: æ ø å read as the nearest Latin shapes.
 # The likelihoods are log10 P(printed | letter) as counted in the one OCR'd document we have (annex 003;
-# `python -m eval.ocr_check --observe` recounts them), rounded, with a floor of -2 for the rare ones.
+# `python -m eval.checks.ocr --observe` recounts them), rounded, with a floor of -2 for the rare ones.
 CONFUSIONS: tuple[tuple[str, str, float], ...] = (
     ("ae", "æ", -0.7),
     ("ee", "æ", -1.0),
@@ -65,7 +65,7 @@ CONFUSIONS: tuple[tuple[str, str, float], ...] = (
 # Scoring, in log10 units: a listed word scores its zipf frequency (log10 of uses per 10^9 words) - 9.
 @dataclass(frozen=True)
 class Weights:
-    """The knobs of the noisy-channel search (tuned with `python -m eval.ocr_check`)."""
+    """The knobs of the noisy-channel search (tuned with `python -m eval.checks.ocr`)."""
 
     min_part: int = 3  # letters in each part of a compound
     max_parts: int = 4

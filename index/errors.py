@@ -1,4 +1,4 @@
-"""The index layer's errors (model and index on disk); `bot.errors` re-exports them for the edges."""
+"""The index layer's errors (model and index on disk); `bot.core.errors` re-exports them for the edges."""
 
 from __future__ import annotations
 

@@ -28,13 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bot import audit  # noqa: E402
-from bot.accounts import AccountService  # noqa: E402
-from bot.actors import SYSTEM, Caseworker  # noqa: E402
-from bot.db import Database  # noqa: E402
-from bot.models import CaseworkerRow, RequisitionRow  # noqa: E402
-from bot.requisitions import RequisitionService  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
+from bot.people.accounts import AccountService  # noqa: E402
+from bot.people.actors import SYSTEM, Caseworker  # noqa: E402
+from bot.queue import RequisitionService  # noqa: E402
+from bot.storage import audit  # noqa: E402
+from bot.storage.db import Database  # noqa: E402
+from bot.storage.models import CaseworkerRow, RequisitionRow  # noqa: E402
 
 WORDS = "tolk bolig hjemløs bydelsmødre gæld rådgivning misbrug handicap børn familie sagsbehandler integration".split()
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import uvicorn
 from PIL import Image
 
-from bot.actors import SYSTEM
-from bot.requisitions import CitedSource
+from bot.channels.web.app import create_app
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
+from bot.queue import CitedSource
 from bot.services import build_services
-from bot.settings import Settings
-from bot.web.app import create_app
 from index.embedder import HashingEmbedder
 
 REPO = Path(__file__).resolve().parents[1]

@@ -26,7 +26,7 @@ for _name in [name for name in os.environ if name.startswith("VEJVISER_") and no
 @pytest.fixture(autouse=True, scope="session")
 def _ignore_operator_env_file() -> None:
     """A `.env` the operator keeps in the checkout is for `make run`, not for the tests."""
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     Settings.model_config["env_file"] = None
 
@@ -141,7 +141,7 @@ def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_settings(real_data_dir: Path, e5_model_dir: Path):
     """Settings as a user's installation has them (calibration included), in the session data dir, no `.env` read."""
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     return Settings(_env_file=None, data_dir=real_data_dir, model_path=e5_model_dir, today=TODAY)
 
@@ -149,7 +149,7 @@ def real_settings(real_data_dir: Path, e5_model_dir: Path):
 @pytest.fixture(scope="session")
 def real_engine(real_settings, onnx_embedder):
     """The answer engine users get: the real model (as served, the ONNX graph) over the real corpus."""
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
 
     started = time.perf_counter()
     engine = AnswerEngine.load(real_settings, embedder=onnx_embedder)
@@ -160,7 +160,7 @@ def real_engine(real_settings, onnx_embedder):
 @pytest.fixture(scope="session")
 def make_real_engine(real_engine, real_settings, onnx_embedder):
     """Another engine over the same model and index with some settings changed (loading it costs a corpus read)."""
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
 
     def make(**overrides: object):
         return AnswerEngine.load(real_settings.model_copy(update=overrides), embedder=onnx_embedder,

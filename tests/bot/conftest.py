@@ -20,11 +20,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.accounts import AccountService
-from bot.actors import SYSTEM, Caseworker, StaffUser
-from bot.db import Database
-from bot.requisitions import RequisitionService
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService
+from bot.people.actors import SYSTEM, Caseworker, StaffUser
+from bot.queue import RequisitionService
+from bot.storage.db import Database
 from index.embedder import HashingEmbedder
 
 POSTGRES_ENV = "VEJVISER_TEST_POSTGRES_URL"

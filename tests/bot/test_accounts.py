@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from bot.accounts import AccountService, check_password
-from bot.actors import SYSTEM
-from bot.errors import ConfigurationError, InvalidInput, NotFound, PermissionDenied
-from bot.settings import Settings
+from bot.core.errors import ConfigurationError, InvalidInput, NotFound, PermissionDenied
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService, check_password
+from bot.people.actors import SYSTEM
 
 PASSWORD = "lang-og-sikker-kode-42"
 

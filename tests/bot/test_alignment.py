@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.alignment import word_alignment
+from bot.answering.alignment import word_alignment
 from index.embedder import HashingEmbedder
 from index.lexical import Analyzer
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.answer_types import Answer, Citation
-from bot.db import Database
-from bot.models import TelegramAnswerRow
-from bot.telegram import memory as memory_module
-from bot.telegram.memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
+from bot.answering.answer import Answer, Citation
+from bot.channels.telegram import memory as memory_module
+from bot.channels.telegram.memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
+from bot.storage.db import Database
+from bot.storage.models import TelegramAnswerRow
 
 CITATION = Citation(doc_id="001_x", title="Høring", date="2006-11-17", section="Høring", text="Svaret sendes til X.",
                     quote="Svaret sendes til X.", score=0.8, chunk_id="c1", start=3, end=23)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phrasing import format_date
+from bot.answering.phrasing import format_date
 
 pytestmark = pytest.mark.quality
 

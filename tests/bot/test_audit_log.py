@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot import audit
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
+from bot.storage import audit
 
 
 def _some_history(service, people) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """`vejviser ask`: the JSON contract other tools depend on, batches, and refusals of unusable input.
 
 The contract and the refusals run the installed console script as a user would; batch mechanics call
-`bot.cli.main` in-process with the hashing embedder, where counting engine loads is possible and fast.
+`bot.channels.cli.main.main` in-process with the hashing embedder, where counting engine loads is possible and fast.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import AnswerEngine
-from bot.cli import main
-from bot.settings import Settings
+from bot.answering.engine import AnswerEngine
+from bot.channels.cli.main import main
+from bot.core.settings import Settings
 from index.embedder import HashingEmbedder
 
 CONTRACT = {"question", "language", "status", "answer", "confidence", "citations"}

@@ -10,12 +10,12 @@ import traceback
 import pytest
 from sqlalchemy import text
 
-from bot import audit
-from bot.accounts import AccountService
-from bot.actors import SYSTEM
-from bot.db import Database
-from bot.requisitions import RequisitionService
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService
+from bot.people.actors import SYSTEM
+from bot.queue import RequisitionService
+from bot.storage import audit
+from bot.storage.db import Database
 
 WRITERS = 8
 PER_WRITER = 25

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.confidence import FEATURES, SIGNS, ConfidenceModel, fit
-from bot.errors import InvalidInput
+from bot.answering.confidence import FEATURES, SIGNS, ConfidenceModel, fit
+from bot.core.errors import InvalidInput
 
 
 def _rows(n: int) -> tuple[list[dict[str, float]], list[int]]:
@@ -55,7 +55,7 @@ def test_an_uncalibrated_install_prefers_the_better_evidenced_answer() -> None:
 
 
 def test_cross_validated_confidences_come_from_models_that_did_not_see_the_row() -> None:
-    from bot.confidence import cross_validated
+    from bot.answering.confidence import cross_validated
 
     rows, labels = _rows(40)
     folds = cross_validated(rows, labels, folds=5)

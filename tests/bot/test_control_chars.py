@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.control_chars import strip_controls
-from bot.errors import InvalidInput
+from bot.core.control_chars import strip_controls
+from bot.core.errors import InvalidInput
+from bot.people.actors import SYSTEM
 
 
 @pytest.mark.parametrize(("typed", "stored"), [

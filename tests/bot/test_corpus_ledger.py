@@ -10,9 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.corpus_ledger import CorpusLedger
-from bot.db import Database
-from bot.errors import DocumentError
+from bot.core.errors import DocumentError
+from bot.publishing.ledger import CorpusLedger
+from bot.storage.db import Database
 from corpus.store import WrittenDocument
 
 ANSWER = WrittenDocument("taskforce-R-2026-0001", "taskforce-R-2026-0001.txt", "# Task force-svar\n\nTolk bestilles ...",

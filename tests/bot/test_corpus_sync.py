@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import AnswerEngine
-from bot.corpus_ledger import CorpusLedger
-from bot.corpus_sync import CorpusSync, SharedPublisher
-from bot.db import Database
-from bot.settings import Settings
+from bot.answering.engine import AnswerEngine
+from bot.core.settings import Settings
+from bot.publishing.ledger import CorpusLedger
+from bot.publishing.sync import CorpusSync, SharedPublisher
+from bot.storage.db import Database
 from index.embedder import HashingEmbedder
 
 QUESTION = "Hvordan bestiller vi tegnsprogstolk til borgermøder på Bornholm?"

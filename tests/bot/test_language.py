@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.language import LanguageDetector
+from bot.core.language import LanguageDetector
 from index.training_set import read_training_set
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold"

@@ -6,10 +6,10 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from bot import mfa
-from bot.actors import SYSTEM
-from bot.errors import InvalidInput, PermissionDenied
-from bot.models import AuditRow, StaffUserRow
+from bot.core.errors import InvalidInput, PermissionDenied
+from bot.people import mfa
+from bot.people.actors import SYSTEM
+from bot.storage.models import AuditRow, StaffUserRow
 
 PASSWORD = "lang-og-sikker-kode-42"
 
@@ -63,7 +63,7 @@ def test_sign_in_says_a_code_must_follow(accounts, people, clock) -> None:  # ty
 
 
 def test_mfa_is_required_by_default_except_in_development_mode(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     monkeypatch.delenv("VEJVISER_REQUIRE_MFA", raising=False)
     monkeypatch.delenv("VEJVISER_DEVELOPMENT", raising=False)

@@ -1,16 +1,16 @@
-"""bot.names and bot.addresses through `redact`: the issue's cases, what must survive, and the benchmark's targets.
+"""bot.privacy.names and bot.privacy.addresses through `redact`: the issue's cases, what must survive, and the benchmark's targets.
 
-The generated messages and ordinary sentences are eval/personal_data_cases.py's, scored as docs/REDACTION.md
-scores them (eval/personal_data_report.py), so the page and these asserts agree.
+The generated messages and ordinary sentences are eval/checks/personal_data_cases.py's, scored as docs/REDACTION.md
+scores them (eval/checks/personal_data_report.py), so the page and these asserts agree.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bot.redaction import ADDRESS, NAME, redact
-from eval.personal_data_cases import ordinary_sentences, personal_data_cases
-from eval.personal_data_report import MAX_CHANGED, TARGETS, score_personal_data
+from bot.privacy.redaction import ADDRESS, NAME, redact
+from eval.checks.personal_data_cases import ordinary_sentences, personal_data_cases
+from eval.checks.personal_data_report import MAX_CHANGED, TARGETS, score_personal_data
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -7,11 +7,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from bot import audit
-from bot.accounts import AccountService
-from bot.actors import SYSTEM
-from bot.errors import InvalidInput, NotFound, PermissionDenied
-from bot.models import AuditRow
+from bot.core.errors import InvalidInput, NotFound, PermissionDenied
+from bot.people.accounts import AccountService
+from bot.people.actors import SYSTEM
+from bot.storage import audit
+from bot.storage.models import AuditRow
 
 
 def _actions(database, subject: str) -> list[str]:  # type: ignore[no-untyped-def]

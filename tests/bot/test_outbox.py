@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import text
 
-from bot.actors import SYSTEM
-from bot.models import OutboxRow
-from bot.requisitions import OutboxMessage
-from bot.requisitions.outbox import backoff
+from bot.people.actors import SYSTEM
+from bot.queue import OutboxMessage
+from bot.queue.outbox import backoff
+from bot.storage.models import OutboxRow
 
 
 def test_backoff_doubles_up_to_the_cap() -> None:

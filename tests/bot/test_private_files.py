@@ -7,11 +7,11 @@ import os
 import stat
 from pathlib import Path
 
-from bot.accounts import AccountService
-from bot.actors import SYSTEM
+from bot.channels.web.config import WebConfig
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService
+from bot.people.actors import SYSTEM
 from bot.services import open_database
-from bot.settings import Settings
-from bot.web.config import WebConfig
 
 
 def mode(path: Path) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.requisitions import CitedSource, RequisitionService
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
+from bot.queue import CitedSource, RequisitionService
 from index.embedder import HashingEmbedder
 
 QUESTION = "Hvordan booker vi en tegnsprogstolk til et borgermøde om affaldssortering?"
@@ -23,7 +23,7 @@ def engine_settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def engine(tmp_path):  # type: ignore[no-untyped-def]
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
 
     return AnswerEngine.load(engine_settings(tmp_path), embedder=HashingEmbedder())
 
@@ -84,7 +84,7 @@ def test_an_edit_before_publishing_is_what_is_published(engine, database, settin
 
 
 def test_after_unpublishing_no_worker_cites_it(engine, tmp_path, database, settings, people, clock) -> None:  # type: ignore[no-untyped-def]
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
 
     service = RequisitionService(database, settings, embedder=engine.embedder, publisher=engine, clock=clock)
     req = service.create(people.caseworker, QUESTION, engine.ask(QUESTION)).requisition

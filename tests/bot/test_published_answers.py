@@ -22,7 +22,7 @@ NEIGHBOUR = "Hvor mange rådgivere består task forcen af?"
 @pytest.fixture(scope="module")
 def publishing_engine(real_engine, real_settings, st_embedder, tmp_path_factory):
     """An engine over a copy of the session's index, so publishing here does not change other tests' corpus."""
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
 
     data_dir = tmp_path_factory.mktemp("published")
     shutil.copytree(real_settings.index_dir, data_dir / "index")

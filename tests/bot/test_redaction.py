@@ -1,8 +1,8 @@
-"""bot.redaction: no CPR number may survive, and case numbers, dates and amounts must.
+"""bot.privacy.redaction: no CPR number may survive, and case numbers, dates and amounts must.
 
-The generated messages come from eval/redaction_bench.py, which prints the same figures as a
+The generated messages come from eval/checks/redaction.py, which prints the same figures as a
 table (docs/REDACTION.md). Bounds asserted here are the measured ones, stated next to each assert.
-The number and e-mail decisions are tested with `names=False`, so name masking (bot/names.py, its
+The number and e-mail decisions are tested with `names=False`, so name masking (bot/privacy/names.py, its
 own tests in test_names_and_addresses.py) cannot blur them; zero CPR misses is asserted on the default call too.
 """
 
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.redaction import CPR, EMAIL, PHONE, Redaction, contains_pii, redact
-from eval.redaction_bench import CPR_FORMS, CprCase, LookAlike, cpr_cases, lookalikes
+from bot.privacy.redaction import CPR, EMAIL, PHONE, Redaction, contains_pii, redact
+from eval.checks.redaction import CPR_FORMS, CprCase, LookAlike, cpr_cases, lookalikes
 
 BY_DESIGN = "date YYYYMMDD (redacted by design)"  # 20061117 is also a valid 20xxxxxx mobile number
 
@@ -89,7 +89,7 @@ def test_lookalikes_are_not_cpr_and_non_pii_is_left_alone(looks: list[LookAlike]
         f"({len(outside_design)} outside the by-design YYYYMMDD dates)"
     )
     # Measured (seed 20240601): 0/325 given [CPR]; 9/270 = 3.3 % non-PII changed, all 9 of them
-    # YYYYMMDD dates (see bot/redaction.py); 0 in every other category (street addresses are PII now).
+    # YYYYMMDD dates (see bot/privacy/redaction.py); 0 in every other category (street addresses are PII now).
     assert cpr_fp == []
     assert len(changed) / len(non_pii) <= 0.04
     assert outside_design == []

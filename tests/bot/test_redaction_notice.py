@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_types import Answer
-from bot.cli import render_text
-from bot.redaction import KINDS, PLACEHOLDERS, redact
-from bot.redaction_notice import KIND_WORDING, describe_kinds, kind_phrase, removal_note
-from bot.telegram.rendering import redaction_notice, render_answer, render_routed
-from bot.web.i18n import translate
-from bot.web.templating import templates
-from eval.redaction_bench import SAMPLE_BY_KIND
+from bot.answering.answer import Answer
+from bot.channels.cli.main import render_text
+from bot.channels.telegram.rendering import redaction_notice, render_answer, render_routed
+from bot.channels.web.i18n import translate
+from bot.channels.web.templating import templates
+from bot.privacy.notice import KIND_WORDING, describe_kinds, kind_phrase, removal_note
+from bot.privacy.redaction import KINDS, PLACEHOLDERS, redact
+from eval.checks.redaction import SAMPLE_BY_KIND
 
 LANGUAGES = ("da", "en")
 

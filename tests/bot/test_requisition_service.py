@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from sqlalchemy import inspect, text
 
-from bot.actors import SYSTEM
-from bot.answer_types import Answer, Citation
-from bot.errors import InvalidInput, InvalidQuestion, InvalidTransition, NotFound, PermissionDenied
-from bot.requisitions import CitedSource, OutboxMessage, RequisitionService
+from bot.answering.answer import Answer, Citation
+from bot.core.errors import InvalidInput, InvalidQuestion, InvalidTransition, NotFound, PermissionDenied
+from bot.people.actors import SYSTEM
+from bot.queue import CitedSource, OutboxMessage, RequisitionService
 
 CPR = "010190-1234"
 PHONE = "33 66 28 51"
@@ -300,7 +300,7 @@ def test_transition_times_and_stats(service, people, clock) -> None:  # type: ig
 
 
 def test_export_rows_are_strings_in_column_order_and_spreadsheet_safe(service, people) -> None:  # type: ignore[no-untyped-def]
-    from bot.requisitions import EXPORT_COLUMNS
+    from bot.queue import EXPORT_COLUMNS
 
     req = service.create(people.caseworker, "=HYPERLINK(\"http://x\") virker tolk?", None, themes=["tolk"]).requisition
     rows = service.export_rows(people.coordinator, status="new")

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.errors import InvalidTransition
-from bot.requisitions import workflow
-from bot.requisitions.service import RequisitionService
+from bot.core.errors import InvalidTransition
+from bot.people.actors import SYSTEM
+from bot.queue import workflow
+from bot.queue.service import RequisitionService
 
 EXPECTED = {
     "new": {"assigned", "duplicate", "rejected"},
@@ -114,7 +114,7 @@ ALLOWED_MOVES = [(c, r) for c, targets in sorted(EXPECTED.items()) for r in sort
 
 @pytest.mark.parametrize(("current", "requested"), ALLOWED_MOVES)
 def test_every_allowed_move_works_and_is_audited(service, people, database, current: str, requested: str) -> None:  # type: ignore[no-untyped-def]
-    from bot import audit
+    from bot.storage import audit
 
     requisition_id = _at(service, people, current)
     _do(service, people, requisition_id, requested)

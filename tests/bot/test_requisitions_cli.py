@@ -9,9 +9,9 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from bot.actors import SYSTEM
-from bot.requisitions_cli import register
-from bot.settings import Settings
+from bot.channels.cli.requisitions import register
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 
 PASSWORD = "lang-og-sikker-kode-42"
 
@@ -118,8 +118,8 @@ def test_redact_cleans_texts_an_older_redactor_stored_once_and_audits_it(run, se
 
     from sqlalchemy import select
 
-    from bot import audit
-    from bot.models import FeedbackRow, OutboxRow, RequisitionRow, TelegramAnswerRow
+    from bot.storage import audit
+    from bot.storage.models import FeedbackRow, OutboxRow, RequisitionRow, TelegramAnswerRow
 
     number = _requisition(service, people)
     leaked = "[NAVN] Jensen bor på Nørrebrogade 12, 3. tv., 2200 København N; ring til Peter Nielsen"
@@ -189,7 +189,7 @@ def test_offboarding_an_unknown_id_exits_2_with_a_message(run, people, command) 
 def test_user_reset_mfa_removes_the_second_factor(run, accounts, people) -> None:  # type: ignore[no-untyped-def]
     import pyotp
 
-    from bot import mfa
+    from bot.people import mfa
 
     secret = mfa.new_secret()
     accounts.mfa.enrol(people.adviser, people.adviser.id, secret, pyotp.TOTP(secret).at(accounts.clock()))

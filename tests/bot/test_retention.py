@@ -6,9 +6,9 @@ import asyncio
 
 from sqlalchemy import text
 
-from bot import audit
-from bot.actors import SYSTEM
-from bot.requisitions.service import ANONYMISED
+from bot.people.actors import SYSTEM
+from bot.queue.service import ANONYMISED
+from bot.storage import audit
 
 
 def _finished(service, people) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -80,7 +80,7 @@ def test_old_feedback_is_anonymised_too(service, people, database, clock) -> Non
 
 
 def test_chat_history_past_the_period_is_deleted_and_younger_kept(service, people, database, clock) -> None:  # type: ignore[no-untyped-def]
-    from bot.answer_types import Answer
+    from bot.answering.answer import Answer
 
     def asked(question: str) -> None:
         service.history.record(people.caseworker, Answer(question, "da", "answered", f"Svar på {question}", 0.9, []))

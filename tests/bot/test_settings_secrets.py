@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from bot.cli import main
-from bot.errors import ConfigurationError
-from bot.settings import SECRET_FIELDS, Settings
+from bot.channels.cli.main import main
+from bot.core.errors import ConfigurationError
+from bot.core.settings import SECRET_FIELDS, Settings
 
 
 @pytest.mark.parametrize("field", SECRET_FIELDS)

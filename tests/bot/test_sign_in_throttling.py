@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.accounts import INVITE_ALPHABET, AccountService
-from bot.actors import SYSTEM
-from bot.errors import InvalidInput, Throttled
-from bot.throttling import KEY_ADDRESS_FACTOR, key_subject, wait_seconds
+from bot.core.errors import InvalidInput, Throttled
+from bot.people.accounts import INVITE_ALPHABET, AccountService
+from bot.people.actors import SYSTEM
+from bot.people.throttling import KEY_ADDRESS_FACTOR, key_subject, wait_seconds
 from tests.bot.conftest import FAST_HASHER
 
 PASSWORD = "lang-og-sikker-kode-42"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.requisitions.sla import DAY, add_working, clock_of, working_seconds
+from bot.queue.sla import DAY, add_working, clock_of, working_seconds
 
 # 2026-11-27 is a Friday; Copenhagen is UTC+1 in winter.
 FRIDAY_NOON = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)

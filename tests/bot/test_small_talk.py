@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phrasing import is_question
+from bot.answering.phrasing import is_question
 
 
 @pytest.mark.parametrize("text", ["Hej", "hej!", "tak", "Mange tak for hjælpen", "👍", "?", "ok", "Thanks a lot",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.db import Database
-from bot.models import SpentNonceRow
-from bot.web.csrf import DatabaseSpentNonces
+from bot.channels.web.csrf import DatabaseSpentNonces
+from bot.storage.db import Database
+from bot.storage.models import SpentNonceRow
 
 NOW = 1_800_000_000.0
 

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from bot.actors import SYSTEM
-from bot.cli import main
-from bot.db import Database
-from bot.errors import DatabaseDamaged, DatabaseUnavailable
-from bot.requisitions import RequisitionService
+from bot.channels.cli.main import main
+from bot.core.errors import DatabaseDamaged, DatabaseUnavailable
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
+from bot.queue import RequisitionService
 from bot.services import open_database, prepare_storage
-from bot.settings import Settings
+from bot.storage.db import Database
 from index.embedder import HashingEmbedder
 
 
@@ -63,7 +63,7 @@ def test_audit_verify_on_a_corrupted_file_says_the_file_is_damaged(tmp_path: Pat
 
 def test_an_unreachable_database_is_one_log_line_however_many_requests(caplog) -> None:
     database = Database("postgresql+psycopg://vejviser@127.0.0.1:9/vejviser")  # discard port: nothing listens
-    with caplog.at_level(logging.INFO, logger="bot.db"):
+    with caplog.at_level(logging.INFO, logger="bot.storage.db"):
         for _ in range(10):
             with pytest.raises(DatabaseUnavailable, match="nothing was saved"):
                 database.run(lambda s: s.execute(text("SELECT 1")).scalar())
@@ -84,7 +84,7 @@ def test_a_restored_backup_fails_verify_and_never_reuses_a_number(tmp_path: Path
     settings = Settings(_env_file=None, data_dir=tmp_path, coordinator_password="korrekt hest batteri klips")
     prepare_storage(settings)
     database, service = _service(settings)
-    from bot.accounts import AccountService
+    from bot.people.accounts import AccountService
 
     caseworker = AccountService(database, settings).register_caseworker(
         SYSTEM, channel="web", external_id="key:restore", display_name="Sara", department="SOF")
@@ -129,8 +129,8 @@ def test_the_anchor_never_moves_backwards_and_an_intact_log_verifies(tmp_path: P
 
 
 def test_a_retried_publish_transaction_publishes_the_document_once(tmp_path: Path) -> None:
-    from bot.accounts import AccountService
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
+    from bot.people.accounts import AccountService
 
     settings = Settings(_env_file=None, data_dir=tmp_path, embedder="hashing", answer_threshold=0.0,
                         coordinator_password="korrekt hest batteri klips")
@@ -152,7 +152,7 @@ def test_a_retried_publish_transaction_publishes_the_document_once(tmp_path: Pat
     def note_publishing(session, _context) -> None:  # noqa: ANN001 - a Session and its flush context
         from sqlalchemy import inspect
 
-        from bot.models import RequisitionRow
+        from bot.storage.models import RequisitionRow
 
         for row in session.dirty:
             if isinstance(row, RequisitionRow) and inspect(row).attrs.status.history.added == ["published"]:

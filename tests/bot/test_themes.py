@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.themes import themes_of
+from bot.queue.themes import themes_of
 
 
 @pytest.mark.parametrize(("question", "themes"), [

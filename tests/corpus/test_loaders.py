@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.errors import DocumentError
+from bot.channels.cli.main import main
+from bot.core.errors import DocumentError
 from corpus.loaders import read_text
 
 BODY = ("Tolkebistand bestilles af sagsbehandleren, når borgeren ikke taler dansk. "
@@ -103,8 +103,8 @@ def test_html_without_scripts_navigation_or_footer(tmp_path: Path) -> None:
 @pytest.fixture
 def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A data dir for the CLI with the fast hashing embedder and its index already built."""
-    from bot.answer import AnswerEngine
-    from bot.settings import Settings
+    from bot.answering.engine import AnswerEngine
+    from bot.core.settings import Settings
 
     data_dir = tmp_path / "data"
     monkeypatch.setenv("VEJVISER_DATA_DIR", str(data_dir))

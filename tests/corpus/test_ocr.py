@@ -12,7 +12,8 @@ import pytest
 
 from corpus import ocr
 from corpus.offsets import OffsetMap
-from eval import ocr_check, ocr_damage
+from eval.checks import ocr as ocr_check
+from eval.checks import ocr_damage
 
 DOCUMENTS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
 OCR_NAME = "003_50b667e36c3bac22.txt"

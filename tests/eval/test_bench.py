@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
-from eval import bench, bench_docs, bench_serving
-from eval.bench_corpus import bench_questions, scale_corpus
-from eval.bench_report import Table
+from bot.core.settings import Settings
+from eval.bench import docs as bench_docs
+from eval.bench import pieces as bench
+from eval.bench import serving as bench_serving
+from eval.bench.corpus import bench_questions, scale_corpus
+from eval.bench.report import Table
 
 PLAN = bench.Plan(sizes=(80, 300), embed_upto=80, answer_from=0, backend_chunks=None, questions=12, faiss_queries=12,
                   gold_limit=6, http_clients=(1, 4), http_workers=(1, 2), http_seconds=0.5, cold_runs=1, matmul_seconds=0.2, profile=False, onnx_export=False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval import gold_check
+from eval.quality import gold_check
 
 
 def test_gold_check_passes(capsys) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Unit tests for eval.metrics on tiny cases whose expected values are worked out by hand."""
+"""Unit tests for eval.quality.metrics on tiny cases whose expected values are worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from eval.metrics import (
+from eval.quality.metrics import (
     aurc,
     auroc,
     contains_evidence,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.report import GUARDED, regressions
+from eval.quality.report import GUARDED, regressions
 
 COMMITTED = json.loads((Path(__file__).resolve().parents[2] / "eval" / "report" / "summary.json").read_text(encoding="utf-8"))
 

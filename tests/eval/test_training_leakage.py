@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from corpus.store import CorpusStore
-from eval.training_leakage import COSINE_LIMIT, JACCARD_LIMIT, find_leaks, gold_questions
+from eval.quality.training_leakage import COSINE_LIMIT, JACCARD_LIMIT, find_leaks, gold_questions
 from index.training_set import answering_chunk, read_training_set
 
 
@@ -17,7 +17,7 @@ def training():
 
 
 def test_the_training_set_has_the_size_languages_and_coverage_asked_for(training, tmp_path) -> None:
-    from bot.settings import DEFAULT_DOCUMENTS_DIR
+    from bot.core.settings import DEFAULT_DOCUMENTS_DIR
 
     chunks = [c for item in CorpusStore(DEFAULT_DOCUMENTS_DIR, tmp_path / "none").load() for c in item.chunks]
     answerable = [q for q in training if q.answerable]

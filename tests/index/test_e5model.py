@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.errors import ConfigurationError, ModelMissing
+from bot.core.errors import ConfigurationError, ModelMissing
 from index import e5model
 from index.embedder import Embedder
 

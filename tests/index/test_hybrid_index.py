@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer import AnswerEngine
-from bot.cli import main
-from bot.errors import IndexMismatch
-from bot.settings import Settings
+from bot.answering.engine import AnswerEngine
+from bot.channels.cli.main import main
+from bot.core.errors import IndexMismatch
+from bot.core.settings import Settings
 from corpus.store import CorpusStore, corpus_fingerprint
 from index.builder import build_index
 from index.embedder import HashingEmbedder, Kind

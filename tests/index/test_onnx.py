@@ -66,7 +66,7 @@ def test_a_graph_from_another_install_is_never_served(e5_model_dir: Path, tmp_pa
 
 def test_without_a_graph_answers_fall_back_to_sentence_transformers_with_a_warning(e5_model_dir: Path, tmp_path: Path,
                                                                                    caplog) -> None:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     copy = tmp_path / "model"
     shutil.copytree(e5_model_dir, copy, ignore=shutil.ignore_patterns(FOLDER))
@@ -85,8 +85,8 @@ def test_vejviser_ask_answers_without_importing_torch(e5_model_dir: Path, real_s
     """Importing torch and sentence-transformers was 6 of a cold `ask`'s 7.4 s (docs/BENCHMARKS.md)."""
     script = (
         "import sys\n"
-        "from bot.answer import AnswerEngine\n"
-        "from bot.settings import Settings\n"
+        "from bot.answering.engine import AnswerEngine\n"
+        "from bot.core.settings import Settings\n"
         f"engine = AnswerEngine.load(Settings(_env_file=None, data_dir={str(real_settings.data_dir)!r}, "
         f"model_path={str(e5_model_dir)!r}, today={str(real_settings.today)!r}), build_if_missing=False)\n"
         "answer = engine.ask('Hvem skal høringssvarene om task forcen sendes til?')\n"
@@ -100,7 +100,7 @@ def test_vejviser_ask_answers_without_importing_torch(e5_model_dir: Path, real_s
 
 def test_importing_the_service_and_its_doors_imports_no_torch() -> None:
     """Nothing heavy at import: the server, the doors and the command line load torch only when they build or train."""
-    imported = fresh_python("import bot.cli, bot.services, bot.web.app, bot.web.serve, bot.telegram.app\n")
+    imported = fresh_python("import bot.channels.cli.main, bot.services, bot.channels.web.app, bot.channels.server, bot.channels.telegram.app\n")
     assert imported.splitlines()[-1] == "[]"
 
 

@@ -15,11 +15,11 @@ from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest
 from telegram_setup import CALIBRATION, TOKEN, WEBHOOK_SECRET, open_services
 
-from bot.actors import SYSTEM, Caseworker
-from bot.answer import AnswerEngine
+from bot.answering.engine import AnswerEngine
+from bot.channels.telegram.app import build_application
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM, Caseworker
 from bot.services import Services
-from bot.settings import Settings
-from bot.telegram.app import build_application
 from index.embedder import HashingEmbedder
 
 

@@ -12,11 +12,11 @@ import sys
 from sqlalchemy import func, select
 from telegram.ext import ExtBot
 
-from bot.db import Database
-from bot.models import OutboxRow
-from bot.requisitions.outbox import Outbox
-from bot.telegram.delivery import TelegramSender
-from bot.telegram.sending import SendLog, http_request, rate_limiter
+from bot.channels.telegram.delivery import TelegramSender
+from bot.channels.telegram.sending import SendLog, http_request, rate_limiter
+from bot.queue.outbox import Outbox
+from bot.storage.db import Database
+from bot.storage.models import OutboxRow
 
 TOKEN = "123456:TEST-telegram-token"
 

@@ -25,10 +25,10 @@ from pydantic import SecretStr  # noqa: E402 - after the path of the test helper
 from telegram_fakes import Call, Person  # noqa: E402
 from telegram_setup import TOKEN, open_services  # noqa: E402
 
-from bot.actors import SYSTEM  # noqa: E402
-from bot.answer import AnswerEngine  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
+from bot.answering.engine import AnswerEngine  # noqa: E402
+from bot.channels.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
+from bot.people.actors import SYSTEM  # noqa: E402
 
 ROUNDS = 5
 CASEWORKERS = int(sys.argv[1]) if len(sys.argv) > 1 else 4  # `… telegram_latency.py 1`: one at a time, for comparison

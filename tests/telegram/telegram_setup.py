@@ -9,13 +9,13 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from bot.accounts import AccountService
-from bot.actors import Caseworker
-from bot.answer import AnswerEngine
-from bot.db import Database
-from bot.requisitions import RequisitionService
+from bot.answering.engine import AnswerEngine
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService
+from bot.people.actors import Caseworker
+from bot.queue import RequisitionService
 from bot.services import Services
-from bot.settings import Settings
+from bot.storage.db import Database
 
 CALIBRATION = Path(__file__).parent / "fixtures" / "term_coverage_calibration.json"
 TOKEN = "123456:TEST-telegram-token"
@@ -38,7 +38,7 @@ def outbox_left(services: Services) -> int:
     """Outbox messages not yet delivered."""
     from sqlalchemy import func, select
 
-    from bot.models import OutboxRow
+    from bot.storage.models import OutboxRow
 
     with services.database.session() as session:
         return session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))) or 0
@@ -46,7 +46,7 @@ def outbox_left(services: Services) -> int:
 
 def answer_from_the_task_force(services: Services, caseworker: Caseworker, text: str, question: str = UNANSWERABLE) -> str:
     """A requisition from the caseworker, answered by an adviser with `text`; returns its number."""
-    from bot.actors import SYSTEM
+    from bot.people.actors import SYSTEM
 
     adviser = services.accounts.create_user(SYSTEM, "raadgiver-svar", "lang-og-sikker-kode-til-test-42", "adviser")
     requisition = services.requisitions.create(caseworker, question, None).requisition

@@ -19,11 +19,11 @@ from pydantic import SecretStr  # noqa: E402 - after the path of the test helper
 from telegram_fakes import Call, Person, RecordingRequest, deliver  # noqa: E402
 from telegram_setup import open_services  # noqa: E402
 
-from bot.actors import SYSTEM  # noqa: E402
-from bot.answer import AnswerEngine  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.telegram.app import build_application  # noqa: E402
-from bot.telegram.delivery import deliver_once  # noqa: E402
+from bot.answering.engine import AnswerEngine  # noqa: E402
+from bot.channels.telegram.app import build_application  # noqa: E402
+from bot.channels.telegram.delivery import deliver_once  # noqa: E402
+from bot.core.settings import Settings  # noqa: E402
+from bot.people.actors import SYSTEM  # noqa: E402
 
 ANSWERED = "kan task forcen bruges af børnefamilieteams og ungerådgivningerne"
 ROUTED = "Må vi bruge tolk til et hjemmebesøg hos en familie?"

@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 from telegram_fakes import Person
 from telegram_setup import CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.settings import Settings
+from bot.answering.engine import AnswerEngine
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 from index.embedder import HashingEmbedder
 
 STARTUP_SECONDS = 120.0
@@ -157,7 +157,7 @@ def test_personal_data_from_every_door_is_found_nowhere(database_url: str, engin
             "VEJVISER_SECRET_KEY": "e2e-web-secret-key-0123456789-abcdefghij",
         }
         with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, "-m", "bot.cli", "-v", "serve", "--port", str(port)],
+            process = subprocess.Popen([sys.executable, "-m", "bot.channels.cli.main", "-v", "serve", "--port", str(port)],
                                        cwd=tmp_path, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
             api.wait_for("getUpdates", timeout=STARTUP_SECONDS)
@@ -239,7 +239,7 @@ def _send_through_every_door(api: BotApiStandIn, services, web: str) -> None:  #
 
 def _task_force_answers_and_publishes(services) -> None:  # type: ignore[no-untyped-def]
     """An adviser answers one requisition with the citizen's name and number in it, and the coordinator publishes."""
-    from bot.requisitions import CitedSource
+    from bot.queue import CitedSource
 
     adviser = services.accounts.create_user(SYSTEM, "raadgiver-e2e", PASSWORD, "adviser")
     requisition = services.requisitions.list(SYSTEM).items[0]

@@ -6,9 +6,9 @@ from telegram.ext import Application
 from telegram_fakes import BOT_USER, Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE
 
-from bot.actors import SYSTEM
+from bot.channels.telegram.access import REFUSALS
+from bot.people.actors import SYSTEM
 from bot.services import Services
-from bot.telegram.access import REFUSALS
 
 
 async def test_start_with_an_invite_code_registers_the_user_with_the_invites_department(

@@ -16,13 +16,13 @@ from telegram.request import HTTPXRequest
 from telegram_fakes import Person, deliver
 from telegram_setup import ANSWERABLE, TOKEN, answer_from_the_task_force, open_services, outbox_left
 
-from bot.actors import SYSTEM, Caseworker
-from bot.answer import AnswerEngine
+from bot.answering.engine import AnswerEngine
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.delivery import deliver_once
+from bot.channels.telegram.sending import TRANSIENT_TRIES
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM, Caseworker
 from bot.services import Services
-from bot.settings import Settings
-from bot.telegram.app import build_application
-from bot.telegram.delivery import deliver_once
-from bot.telegram.sending import TRANSIENT_TRIES
 
 TIMEOUT_SECONDS = 1.0  # the bot's read timeout here, so a hang costs a second, not ten
 FAILED = ("Noget gik galt", "Something went wrong")

@@ -15,12 +15,12 @@ from telegram.ext import Application
 from telegram_fakes import Person
 from telegram_setup import ANSWERABLE, TOKEN, UNANSWERABLE, open_services
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.answer_types import Answer
+from bot.answering.answer import Answer
+from bot.answering.engine import AnswerEngine
+from bot.channels.telegram.app import build_application
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 from bot.services import Services
-from bot.settings import Settings
-from bot.telegram.app import build_application
 
 ENGINE_SECONDS = 0.6  # each question keeps the (slowed) engine busy this long
 

@@ -9,12 +9,12 @@ from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE, UNANSWERABLE, open_services
 
-from bot.actors import SYSTEM, Caseworker
-from bot.answer import AnswerEngine
+from bot.answering.engine import AnswerEngine
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.memory import RECENT_ANSWERS, PendingAnswer
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM, Caseworker
 from bot.services import Services
-from bot.settings import Settings
-from bot.telegram.app import build_application
-from bot.telegram.memory import RECENT_ANSWERS, PendingAnswer
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 
@@ -336,10 +336,10 @@ async def test_a_failing_handler_is_logged_with_context_and_the_caseworker_asked
         raise RuntimeError("index went away")
 
     monkeypatch.setattr(services.engine, "ask", broken)
-    with caplog.at_level(logging.ERROR, logger="bot.telegram"):
+    with caplog.at_level(logging.ERROR, logger="bot.channels.telegram"):
         await deliver(application, anna.text(ANSWERABLE))
 
-    record = next(r for r in caplog.records if r.name == "bot.telegram.handlers")
+    record = next(r for r in caplog.records if r.name == "bot.channels.telegram.handlers")
     assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
     assert "message" in record.getMessage() and str(anna.user_id) in record.getMessage()
     assert ANSWERABLE not in caplog.text  # the question itself is not logged

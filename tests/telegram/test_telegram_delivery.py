@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest, deliver
 
-from bot.actors import SYSTEM, Caseworker, StaffUser
-from bot.requisitions import CitedSource, RequisitionView
+from bot.channels.telegram.delivery import deliver_once
+from bot.people.actors import SYSTEM, Caseworker, StaffUser
+from bot.queue import CitedSource, RequisitionView
 from bot.services import Services
-from bot.telegram.delivery import deliver_once
 
 PASSWORD = "lang-og-sikker-kode-til-test-42"
 
@@ -25,7 +25,7 @@ def in_progress(services: Services, caseworker: Caseworker, question: str) -> tu
 def outbox_left(services: Services) -> int:
     from sqlalchemy import func, select
 
-    from bot.models import OutboxRow
+    from bot.storage.models import OutboxRow
 
     with services.database.session() as session:
         return session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None)))

@@ -23,10 +23,10 @@ from botapi_standin import BotApiStandIn
 from telegram_fakes import Person
 from telegram_setup import ANSWERABLE, CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.requisitions import CitedSource
-from bot.settings import Settings
+from bot.answering.engine import AnswerEngine
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
+from bot.queue import CitedSource
 
 STARTUP_SECONDS = 120.0  # loading the engine in a fresh interpreter, on a busy 2-core machine
 STEP_SECONDS = 30.0
@@ -78,7 +78,7 @@ def bot_process(request: pytest.FixtureRequest, engine: AnswerEngine, engine_set
             "VEJVISER_SECRET_KEY": "e2e-web-secret-key-0123456789-abcdefghij",
         }
         with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, "-m", "bot.cli", "-v", *command], cwd=tmp_path,
+            process = subprocess.Popen([sys.executable, "-m", "bot.channels.cli.main", "-v", *command], cwd=tmp_path,
                                        env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield api, database_url, web

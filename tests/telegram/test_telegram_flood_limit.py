@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram.ratelimit import FloodLimiter, Verdict
+from bot.channels.telegram.ratelimit import FloodLimiter, Verdict
 
 
 class Clock:

@@ -7,7 +7,7 @@ from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE
 
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
 from bot.services import Services
 
 

@@ -23,13 +23,13 @@ from botapi_standin import BotApiStandIn, Call
 from sqlalchemy.orm import Session
 from telegram_setup import TOKEN
 
-from bot.accounts import AccountService
-from bot.actors import SYSTEM
-from bot.db import Database
-from bot.requisitions.outbox import enqueue
-from bot.settings import Settings
-from bot.telegram.rendering import render_notification
-from bot.telegram.sending import SendLog
+from bot.channels.telegram.rendering import render_notification
+from bot.channels.telegram.sending import SendLog
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService
+from bot.people.actors import SYSTEM
+from bot.queue.outbox import enqueue
+from bot.storage.db import Database
 
 NOTIFICATIONS = 100
 CASEWORKERS = 5

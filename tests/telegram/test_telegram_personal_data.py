@@ -9,12 +9,12 @@ from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest, deliver
 from telegram_setup import UNANSWERABLE
 
-from bot.actors import SYSTEM, Caseworker
-from bot.redaction import KINDS
-from bot.redaction_notice import kind_phrase
+from bot.channels.telegram.delivery import deliver_once
+from bot.people.actors import SYSTEM, Caseworker
+from bot.privacy.notice import kind_phrase
+from bot.privacy.redaction import KINDS
 from bot.services import Services
-from bot.telegram.delivery import deliver_once
-from eval.redaction_bench import SAMPLE_BY_KIND
+from eval.checks.redaction import SAMPLE_BY_KIND
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 FAILED = ("Noget gik galt", "Something went wrong")

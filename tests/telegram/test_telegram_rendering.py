@@ -7,9 +7,8 @@ import re
 
 import pytest
 
-from bot.answer_types import Answer, Citation
-from bot.requisitions.views import RequisitionView
-from bot.telegram.rendering import (
+from bot.answering.answer import Answer, Citation
+from bot.channels.telegram.rendering import (
     MESSAGE_LIMIT,
     Block,
     answer_keyboard,
@@ -26,6 +25,7 @@ from bot.telegram.rendering import (
     shown_citations,
     telegram_length,
 )
+from bot.queue.views import RequisitionView
 
 TAG = re.compile(r"<(/?)([a-z-]+)[^>]*>")
 

@@ -21,9 +21,9 @@ from botapi_standin import BotApiStandIn, Fault
 from telegram_fakes import Person
 from telegram_setup import ANSWERABLE, CALIBRATION, TOKEN, UNANSWERABLE, open_services
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.settings import Settings
+from bot.answering.engine import AnswerEngine
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 
 STARTUP_SECONDS = 120.0
 STEP_SECONDS = 30.0
@@ -51,7 +51,7 @@ class BotProcess:
         self.runs += 1
         mark = self.api.mark()
         with self.log_path.open("wb") as log:  # without -v: what an operator sees
-            self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "telegram"], cwd=self.tmp_path,
+            self.process = subprocess.Popen([sys.executable, "-m", "bot.channels.cli.main", "telegram"], cwd=self.tmp_path,
                                             env=self.environment, stdout=log, stderr=subprocess.STDOUT)
         self.api.wait_for("getUpdates", after=mark, timeout=STARTUP_SECONDS)
 

@@ -12,12 +12,9 @@ from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE, answer_from_the_task_force
 
-from bot.actors import Caseworker
-from bot.answer_types import Answer, Citation
-from bot.requisitions.views import RequisitionView
-from bot.services import Services
-from bot.telegram.delivery import deliver_once
-from bot.telegram.rendering import (
+from bot.answering.answer import Answer, Citation
+from bot.channels.telegram.delivery import deliver_once
+from bot.channels.telegram.rendering import (
     answer_keyboard,
     context_keyboard,
     redaction_notice,
@@ -26,7 +23,10 @@ from bot.telegram.rendering import (
     render_routed,
     render_status,
 )
-from bot.telegram.texts import STATUS_NAMES, TEXTS, text
+from bot.channels.telegram.texts import STATUS_NAMES, TEXTS, text
+from bot.people.actors import Caseworker
+from bot.queue.views import RequisitionView
+from bot.services import Services
 
 SAME_IN_BOTH = {"button_up", "button_down"}  # emoji
 DANISH = re.compile(r"[æøåÆØÅ]|\b(og|af|til|fra|Svar|Dit|Kilder|Kilden|spørgsmål|rekvisition|afsnit|ikke)\b")

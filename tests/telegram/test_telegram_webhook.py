@@ -13,12 +13,12 @@ from pydantic import SecretStr
 from telegram_fakes import Person
 from telegram_setup import ANSWERABLE, TOKEN, WEBHOOK_SECRET
 
-from bot.actors import SYSTEM
-from bot.cli import main as vejviser
+from bot.channels.cli.main import main as vejviser
+from bot.channels.telegram.app import run_polling, set_webhook, start_bot, stop_bot, webhook_url
+from bot.channels.web.app import create_app
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 from bot.services import Services
-from bot.settings import Settings
-from bot.telegram.app import run_polling, set_webhook, start_bot, stop_bot, webhook_url
-from bot.web.app import create_app
 
 SECRET_KEY = "test-secret-key-for-the-webhook-tests-0123456789"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -15,14 +15,14 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from bot.accounts import AccountService
-from bot.actors import SYSTEM, Caseworker, StaffUser
-from bot.answer import AnswerEngine
-from bot.db import Database
-from bot.requisitions import RequisitionService
+from bot.answering.engine import AnswerEngine
+from bot.channels.web.app import create_app
+from bot.core.settings import Settings
+from bot.people.accounts import AccountService
+from bot.people.actors import SYSTEM, Caseworker, StaffUser
+from bot.queue import RequisitionService
 from bot.services import Services
-from bot.settings import Settings
-from bot.web.app import create_app
+from bot.storage.db import Database
 from index.embedder import HashingEmbedder
 
 COORDINATOR_PASSWORD = "korrekt hest batteri klips"

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.cli import main
+from bot.answering.engine import AnswerEngine
+from bot.channels.cli.main import main
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 from bot.services import Services
-from bot.settings import Settings
 from tests.web.conftest import ANSWERABLE, local_port
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
 from tests.web.conftest import ANSWERABLE
 
 

@@ -31,7 +31,7 @@ pytestmark = [
 @pytest.fixture
 def eval_report(tmp_path, monkeypatch) -> None:
     """The eval page shows a report with plots: the real one when `vejviser eval` has written it, else a small one."""
-    from bot.web import insights
+    from bot.channels.web import insights
 
     if (insights.REPORT_DIR / "REPORT.md").is_file() and any(insights.REPORT_DIR.glob("*.png")):
         return

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from bot.actors import SYSTEM
-from bot.answer_types import Answer
-from bot.models import ChatEntryRow
+from bot.answering.answer import Answer
+from bot.people.actors import SYSTEM
+from bot.storage.models import ChatEntryRow
 from tests.web.conftest import ANSWERABLE, caseworker_client, post_form
 
 ENTRY = re.compile(r'name="entry" value="(\d+)"')

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
 from tests.web.conftest import CHROMIUM, registered_caseworker, web_settings
 
 POLL_SECONDS = 1  # the page's polling interval in this test (15 s by default)

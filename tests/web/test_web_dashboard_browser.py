@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.requisitions import CitedSource
+from bot.answering.engine import AnswerEngine
+from bot.core.settings import Settings
+from bot.people.actors import SYSTEM
+from bot.queue import CitedSource
 from bot.services import Services
-from bot.settings import Settings
 from index.embedder import HashingEmbedder
 from tests.web.conftest import ADVISER_PASSWORD, CHROMIUM, COORDINATOR_PASSWORD, open_services, web_settings
 

@@ -2,7 +2,7 @@
 so in plain words and signs the visitor in again, back to the page the form is on (after the MFA step too); a quote
 that is not in the document word for word is refused on the requisition page, with the adviser's text kept.
 
-The browser keeps the typed text itself (bot/web/static/app.js); the last test watches it come back in Chromium.
+The browser keeps the typed text itself (bot/channels/web/static/app.js); the last test watches it come back in Chromium.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from html import escape
 import pyotp
 import pytest
 
-from bot.actors import SYSTEM
-from bot.mfa import new_secret
-from bot.web.auth import key_id
-from bot.web.drafts import form_page
+from bot.channels.web.auth import key_id
+from bot.channels.web.drafts import form_page
+from bot.people.actors import SYSTEM
+from bot.people.mfa import new_secret
 from tests.web.conftest import (
     ADVISER_PASSWORD,
     ANSWERABLE,

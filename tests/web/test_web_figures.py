@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.actors import SYSTEM
-from bot.web.templating import duration
+from bot.channels.web.templating import duration
+from bot.people.actors import SYSTEM
 from tests.web.conftest import COORDINATOR_PASSWORD, sign_in
 
 

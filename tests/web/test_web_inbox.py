@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.audit import entries
-from bot.errors import PermissionDenied
-from bot.models import OutboxRow
+from bot.core.errors import PermissionDenied
+from bot.people.actors import SYSTEM
+from bot.storage.audit import entries
+from bot.storage.models import OutboxRow
 from tests.web.conftest import ADVISER_PASSWORD, COORDINATOR_PASSWORD, caseworker_client, csrf_from, post_form, sign_in
 
 FRIDAY = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)

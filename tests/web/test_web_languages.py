@@ -20,11 +20,11 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import errors
-from bot.actors import SYSTEM
-from bot.web.error_pages import error_text
-from bot.web.i18n import MESSAGES, translate
-from bot.web.templating import TEMPLATES_DIR
+from bot.channels.web.error_pages import error_text
+from bot.channels.web.i18n import MESSAGES, translate
+from bot.channels.web.templating import TEMPLATES_DIR
+from bot.core import errors
+from bot.people.actors import SYSTEM
 from corpus.document import DOCUMENT_TYPES
 from tests.web.conftest import ADVISER_PASSWORD, ANSWERABLE, COORDINATOR_PASSWORD, caseworker_client, post_form, sign_in
 
@@ -292,7 +292,7 @@ def test_errors_a_web_user_can_meet_carry_message_keys():
 
 @pytest.mark.parametrize(("where", "key", "params"), KEYED, ids=[f"{k}@{w}" for w, k, _ in KEYED])
 def test_every_error_key_translates_in_both_languages(where, key, params):
-    assert f"error.{key}" in MESSAGES, f"{where}: error.{key} is not in bot/web/i18n.py"
+    assert f"error.{key}" in MESSAGES, f"{where}: error.{key} is not in bot/channels/web/i18n.py"
     danish, english = MESSAGES[f"error.{key}"]
     needed = _fields(danish)
     assert needed <= params, f"{where}: the message needs {needed - params}"

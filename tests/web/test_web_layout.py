@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
 from tests.web.conftest import CHROMIUM, COORDINATOR_PASSWORD, registered_caseworker
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.web.app import create_app
+from bot.channels.web.app import create_app
 from tests.web.conftest import ADVISER_PASSWORD, post_form, sign_in, web_settings
 
 

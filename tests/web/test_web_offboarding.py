@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from bot import audit
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
+from bot.storage import audit
 from tests.web.conftest import ADVISER_PASSWORD, COORDINATOR_PASSWORD, post_form, sign_in
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
 from tests.web.test_web_serve import REPO, _children
 
@@ -53,7 +53,7 @@ def _start_server(tmp_path: Path, database_url: str, workers: int) -> tuple[subp
         "VEJVISER_PORT": str(port),
         "VEJVISER_HOST": "127.0.0.1",
     }
-    code = "from bot.settings import Settings; from bot.web.serve import serve; raise SystemExit(serve(Settings()))"
+    code = "from bot.core.settings import Settings; from bot.channels.server import serve; raise SystemExit(serve(Settings()))"
     with log_path.open("w") as log:
         server = subprocess.Popen([sys.executable, "-c", code, ], cwd=REPO, env=env | {"VEJVISER_WORKERS": str(workers)},
                                   start_new_session=True, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -86,9 +86,9 @@ def _stop(server: subprocess.Popen) -> int:
 
 
 def _api_credentials(database_url: str, data_dir: Path) -> dict[str, str]:
-    from bot.accounts import AccountService
-    from bot.actors import SYSTEM
-    from bot.db import Database
+    from bot.people.accounts import AccountService
+    from bot.people.actors import SYSTEM
+    from bot.storage.db import Database
 
     database = Database(database_url)
     try:

@@ -9,7 +9,7 @@ from html import escape as html_escape
 
 import pytest
 
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
 from tests.web.conftest import ANSWERABLE, COORDINATOR_PASSWORD, caseworker_client, post_form, sign_in
 
 
@@ -145,14 +145,14 @@ def test_gap_map_counts_thumbs_down_and_routed_questions_too(client, new_client,
 
 
 def test_eval_page_says_so_when_there_is_no_report(coordinator, monkeypatch, tmp_path):
-    from bot.web import insights
+    from bot.channels.web import insights
 
     monkeypatch.setattr(insights, "REPORT_DIR", tmp_path)
     assert "vejviser eval" in coordinator.get("/dashboard/eval").text
 
 
 def test_eval_page_renders_the_report_with_its_plots_and_escapes_html(coordinator, monkeypatch, tmp_path):
-    from bot.web import insights
+    from bot.channels.web import insights
 
     (tmp_path / "REPORT.md").write_text(
         "# Eval\n\n| metric | value |\n|---|---:|\n| hit@5 | 0.91 |\n\n![curve](risk_coverage.png)\n\n<script>alert(1)</script>\n"
@@ -230,7 +230,7 @@ def test_a_routed_chat_answer_shows_the_decision_two_passages_at_most_and_no_fee
 def test_pages_show_copenhagen_time_and_the_languages_decimals():
     from datetime import UTC, datetime
 
-    from bot.web.templating import decimal, timestamp
+    from bot.channels.web.templating import decimal, timestamp
 
     assert timestamp(datetime(2026, 7, 1, 10, 0, tzinfo=UTC)) == "2026-07-01 12:00"  # summer time
     assert timestamp(datetime(2026, 12, 7, 23, 30, tzinfo=UTC)) == "2026-12-08 00:30"  # winter, the next day

@@ -9,10 +9,10 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.actors import SYSTEM
-from bot.answer import AnswerEngine
-from bot.requisitions import CitedSource
-from bot.web.app import create_app
+from bot.answering.engine import AnswerEngine
+from bot.channels.web.app import create_app
+from bot.people.actors import SYSTEM
+from bot.queue import CitedSource
 from index.embedder import HashingEmbedder
 from tests.web.conftest import COORDINATOR_PASSWORD, open_services, post_form, sign_in, web_settings
 

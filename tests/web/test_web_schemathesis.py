@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from bot.actors import SYSTEM
-from bot.web.app import create_app
+from bot.channels.web.app import create_app
+from bot.people.actors import SYSTEM
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 BUDGET_SECONDS = 240  # about 15 s per mode on the shared 2-core machine; a slower run means something hangs

@@ -7,10 +7,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.actors import SYSTEM
-from bot.errors import ConfigurationError, Throttled
-from bot.web.app import create_app
-from bot.web.csrf import CsrfTokens, MemorySpentNonces
+from bot.channels.web.app import create_app
+from bot.channels.web.csrf import CsrfTokens, MemorySpentNonces
+from bot.core.errors import ConfigurationError, Throttled
+from bot.people.actors import SYSTEM
 from tests.web.conftest import (
     ADVISER_PASSWORD,
     COORDINATOR_PASSWORD,
@@ -160,7 +160,7 @@ def test_failed_logins_bring_a_429_with_retry_after_in_the_pages_language(client
 
 
 def test_many_failures_from_one_address_slow_that_address(client, people, settings):
-    from bot.throttling import ADDRESS_FACTOR
+    from bot.people.throttling import ADDRESS_FACTOR
 
     for i in range(settings.login_max_failures * ADDRESS_FACTOR):
         sign_in(client, f"nobody{i}", "wrong password!!")
@@ -206,7 +206,7 @@ def test_failure_counts_survive_across_two_app_instances_on_one_database(setting
 
 
 def test_caseworker_key_typos_do_not_lock_out_the_office(new_client, services, settings, people):
-    from bot.web.auth import key_id
+    from bot.channels.web.auth import key_id
 
     key = "vk-" + "s" * 32
     services.accounts.register_caseworker(SYSTEM, channel="web", external_id=key_id(key), display_name="Mona",
@@ -221,7 +221,7 @@ def test_caseworker_key_typos_do_not_lock_out_the_office(new_client, services, s
 
 
 def test_invite_guessing_is_throttled(new_client, settings, people):
-    from bot.accounts import INVITE_ALPHABET
+    from bot.people.accounts import INVITE_ALPHABET
 
     guesser = new_client()
     for i in range(settings.login_max_failures * 4):
@@ -250,7 +250,7 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, servic
 def test_sign_in_and_failures_are_audited(client, people, services):
     from sqlalchemy import select
 
-    from bot.models import LoginAttemptRow
+    from bot.storage.models import LoginAttemptRow
 
     sign_in(client, "anna", "wrong password!!")
     sign_in(client, "anna", ADVISER_PASSWORD)

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.errors import ConfigurationError
-from bot.web.serve import _announce_telegram, check_deployment, settings_json
+from bot.channels.server import _announce_telegram, check_deployment, settings_json
+from bot.core.errors import ConfigurationError
 from tests.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,9 +47,9 @@ def test_several_workers_start_from_a_parent_without_an_engine_and_a_patient_hea
     """Issue 18.5/18.6: the parent never loads an answer engine (a worker's 1 GB; the index check runs in a child
     that exits), and uvicorn's worker health check waits the configured time instead of its fixed 5 s, which
     killed workers still loading on a busy machine."""
+    import bot.channels.server as serve_module
     import bot.services
-    import bot.web.serve as serve_module
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
 
     def no_engine_here(*args, **kwargs):
         raise AssertionError("the parent loaded an answer engine")
@@ -83,7 +83,7 @@ def test_several_workers_start_from_a_parent_without_an_engine_and_a_patient_hea
 def test_workers_get_the_parents_settings_with_secrets(engine_dir):
     import json
 
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     settings = web_settings(engine_dir, port=1234)
     again = Settings(**json.loads(settings_json(settings)))
@@ -116,7 +116,7 @@ def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
         "VEJVISER_HOST": "127.0.0.1",
     }
     env.pop("VEJVISER_TELEGRAM_TOKEN", None)
-    code = "from bot.settings import Settings; from bot.web.serve import serve; raise SystemExit(serve(Settings(), 2))"
+    code = "from bot.core.settings import Settings; from bot.channels.server import serve; raise SystemExit(serve(Settings(), 2))"
     server = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, start_new_session=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -132,9 +132,9 @@ def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.5)
         time.sleep(2)  # both workers finish their lifespan
-        from bot.accounts import AccountService
-        from bot.actors import SYSTEM
-        from bot.db import Database
+        from bot.people.accounts import AccountService
+        from bot.people.actors import SYSTEM
+        from bot.storage.db import Database
 
         database = Database(postgres_database)
         accounts = AccountService(database, web_settings(tmp_path, database_url=postgres_database))
@@ -169,7 +169,7 @@ def test_first_start_prints_a_one_time_coordinator_password_once_and_it_signs_in
 
     from fastapi.testclient import TestClient
 
-    from bot.web.app import create_app
+    from bot.channels.web.app import create_app
     from tests.web.conftest import csrf_from
 
     settings = web_settings(engine_dir, coordinator_password=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.actors import SYSTEM
+from bot.people.actors import SYSTEM
 from tests.web.conftest import post_form
 
 HIDDEN = "Hvem \x1b[2J\x1b[31mbetaler\x1b[0m \u202etolken\u202c i \u2066SOF\u2069?\x07"

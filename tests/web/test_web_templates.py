@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.actors import SYSTEM
-from bot.audit import entries
-from bot.errors import PermissionDenied
+from bot.core.errors import PermissionDenied
+from bot.people.actors import SYSTEM
+from bot.storage.audit import entries
 from tests.web.conftest import ADVISER_PASSWORD, COORDINATOR_PASSWORD, post_form, sign_in
 
 GREETING = "Tak for dit spørgsmål. Task forcen har set på sagen, og svaret følger her."

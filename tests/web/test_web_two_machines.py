@@ -48,7 +48,7 @@ class Machine:
         return f"http://127.0.0.1:{self.env['VEJVISER_PORT']}"
 
     def start(self) -> None:
-        code = "from bot.settings import Settings; from bot.web.serve import serve; raise SystemExit(serve(Settings(), 1))"
+        code = "from bot.core.settings import Settings; from bot.channels.server import serve; raise SystemExit(serve(Settings(), 1))"
         self.process = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=self.env, start_new_session=True,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         until(lambda: self._ready(), START_SECONDS, f"{self.base} did not become ready")
@@ -113,10 +113,10 @@ def machines(postgres_database: str, e5_model_dir: Path, tmp_path: Path) -> Iter
 
 @pytest.mark.postgres
 def test_a_second_machine_answers_from_what_the_first_added_and_published(machines, postgres_database, tmp_path):
-    from bot.accounts import AccountService
-    from bot.actors import SYSTEM
-    from bot.db import Database
-    from bot.settings import Settings
+    from bot.core.settings import Settings
+    from bot.people.accounts import AccountService
+    from bot.people.actors import SYSTEM
+    from bot.storage.db import Database
 
     first, second = machines
     first.start()  # one after the other: the first start migrates and creates the coordinator
@@ -133,7 +133,7 @@ def test_a_second_machine_answers_from_what_the_first_added_and_published(machin
     # Through the first machine: a document added with `vejviser corpus add`, and a task-force answer published.
     document = tmp_path / "cykelgodtgoerelse.md"
     document.write_text(ADDED_TEXT, encoding="utf-8")
-    added = subprocess.run([sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())", "corpus", "add",
+    added = subprocess.run([sys.executable, "-c", "from bot.channels.cli.main import main; raise SystemExit(main())", "corpus", "add",
                             str(document)], cwd=REPO, env=first.env, capture_output=True, text=True, timeout=600)
     assert added.returncode == 0, added.stdout + added.stderr
     rid = api.post("/api/requisitions", json={"caseworker_id": caseworker.id, "question": PUBLISHED_QUESTION}

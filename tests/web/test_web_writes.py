@@ -10,8 +10,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.actors import SYSTEM
-from bot.web.app import create_app
+from bot.channels.web.app import create_app
+from bot.people.actors import SYSTEM
 from tests.web.conftest import (
     ANSWERABLE,
     COORDINATOR_PASSWORD,
@@ -120,7 +120,7 @@ def test_readiness_checks_model_index_and_database_and_healthz_still_answers(cli
 def test_readiness_fails_on_a_damaged_index_file_with_the_command_that_fixes_it(services, settings, tmp_path):
     import shutil
 
-    from bot.answer import AnswerEngine
+    from bot.answering.engine import AnswerEngine
     from index.embedder import HashingEmbedder
 
     data = tmp_path / "data"
@@ -144,9 +144,9 @@ def test_readiness_fails_on_a_damaged_index_file_with_the_command_that_fixes_it(
 def test_readiness_is_false_while_the_index_lags_the_shared_corpus(settings, tmp_path):
     import shutil
 
-    from bot.answer import AnswerEngine
-    from bot.corpus_ledger import CorpusLedger
-    from bot.corpus_sync import CorpusSync
+    from bot.answering.engine import AnswerEngine
+    from bot.publishing.ledger import CorpusLedger
+    from bot.publishing.sync import CorpusSync
     from corpus.store import WrittenDocument
     from index.embedder import HashingEmbedder
 

@@ -1,0 +1,192 @@
+"""`vejviser serve`: the web service (dashboard, web chat, JSON API, Telegram webhook) under uvicorn.
+
+    vejviser serve                      # http://127.0.0.1:8000, SQLite, one worker
+    VEJVISER_DATABASE_URL=postgresql+psycopg://... vejviser serve --host 0.0.0.0 --workers 4
+
+Everything that must happen once (build the index on a first start, migrate the database, create the
+coordinator and print its one-time password) happens here, before any worker starts; the workers then only
+load, and never touch the database while starting: a worker started during a database outage serves 503
+until the database is back instead of failing (which would make uvicorn stop the whole server). The parent
+holds no answer engine. Several workers need PostgreSQL: they share its queue, while an SQLite file would
+serialise them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+from bot.core.errors import ConfigurationError
+from bot.core.settings import Settings
+
+log = logging.getLogger(__name__)
+SETTINGS_ENV = "VEJVISER_SERVE_SETTINGS"  # how the parent hands its exact settings to its workers
+
+
+def check_deployment(settings: Settings, workers: int) -> None:
+    """Refuse combinations that would lose work or leak sessions, with the fix in the message."""
+    from bot.channels.web.config import WebConfig
+
+    if workers < 1:
+        raise ConfigurationError("--workers must be at least 1.")
+    if workers > 1 and not settings.resolved_database_url.startswith("postgresql"):
+        raise ConfigurationError(
+            f"--workers {workers} needs PostgreSQL: several workers share one queue, and an SQLite file would "
+            "make them wait on each other. Set VEJVISER_DATABASE_URL=postgresql+psycopg://USER:PASSWORD@HOST/DB, "
+            "or run one worker."
+        )
+    if workers > 1 and settings.telegram_token is not None and settings.telegram_webhook_secret is None:
+        raise ConfigurationError(
+            "The Telegram bot polls from one process only. With several workers set VEJVISER_TELEGRAM_WEBHOOK_SECRET "
+            "and register the webhook (`vejviser telegram set-webhook URL`), or run one worker."
+        )
+    WebConfig.from_settings(settings)  # development mode on a public address, placeholder secret key
+
+
+def serve(settings: Settings, workers: int | None = None) -> int:
+    """Prepare once, then run uvicorn on settings.host:settings.port until a signal; returns an exit code.
+
+    0 only when it stopped for a signal (systemd's stop, Ctrl+C); 1 when it stopped for any other reason
+    (a worker that could not start, the socket), so `Restart=on-failure` brings it back.
+    """
+    import uvicorn
+
+    from bot.channels.web.app import announce_bootstrap, create_app
+    from bot.services import load_services, prepare_storage
+
+    workers = workers or settings.workers
+    check_deployment(settings, workers)
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": True,  # X-Forwarded-For/-Proto from FORWARDED_ALLOW_IPS only (default 127.0.0.1)
+        "server_header": False,
+        "log_level": "info",
+        "timeout_graceful_shutdown": 10,
+        "timeout_worker_healthcheck": settings.worker_healthcheck_seconds,
+    }
+    scheme = "http" if settings.development else "https (behind your proxy) or http"
+    if workers == 1:
+        services = load_services(settings)  # builds the index on a first start
+        try:
+            password = prepare_storage(settings)  # migrates, bootstraps the coordinator
+            if password and settings.coordinator_password is None:
+                announce_bootstrap(password)
+            print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), 1 worker", flush=True)
+            _announce_telegram(settings)
+            server = _server(uvicorn.Config(create_app(settings, services), **common))
+            try:
+                server.run()
+            except KeyboardInterrupt:  # a second Ctrl+C during shutdown
+                server.signalled = True
+        finally:
+            services.close()
+        if not server.signalled:
+            log.error("the server stopped without being asked to (see the lines above); exiting with 1")
+            return 1
+        return 0
+    # The parent holds no engine (a worker's 1 GB): a first start's index is built in a child that then exits.
+    ensure_index(settings)
+    password = prepare_storage(settings)  # migrations and the first coordinator: here, once, never in a worker
+    if password and settings.coordinator_password is None:
+        announce_bootstrap(password)
+    print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), {workers} worker(s)", flush=True)
+    _announce_telegram(settings)
+    os.environ[SETTINGS_ENV] = settings_json(settings)
+    config = uvicorn.Config("bot.channels.server:worker_app", factory=True, workers=workers, **common)
+    supervisor = _Supervisor(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if not supervisor.signalled:
+        log.error("the server stopped without being asked to (see the lines above); exiting with 1")
+        return 1
+    return 0
+
+
+def _server(config: Any) -> Any:  # noqa: ANN401 - a uvicorn.Server
+    """uvicorn's one-process server, remembering whether a signal stopped it (the exit code depends on it)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        signalled = False
+
+        def handle_exit(self, sig: int, frame: Any) -> None:  # noqa: ANN401 - a frame
+            self.signalled = True
+            super().handle_exit(sig, frame)
+
+    return Server(config)
+
+
+def _Supervisor(config: Any, sockets: list[Any]) -> Any:  # noqa: N802, ANN401 - a uvicorn Multiprocess
+    """uvicorn's worker supervisor, remembering whether a signal stopped it (not a worker that failed to start)."""
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        signalled = False
+
+        def handle_int(self) -> None:
+            self.signalled = True
+            super().handle_int()
+
+        def handle_term(self) -> None:
+            self.signalled = True
+            super().handle_term()
+
+    return Supervisor(config, sockets=sockets)
+
+
+def ensure_index(settings: Settings) -> None:
+    """Check (and on a first start build) the index in a short-lived child, so the parent never loads the model."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    child = context.Process(target=_load_engine_once, args=(settings_json(settings),), name="vejviser-index-check")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise ConfigurationError(
+            "The answer engine could not be loaded (the reason is above); fix it (usually `vejviser index build`) "
+            "and start again.")
+
+
+def _load_engine_once(raw: str) -> None:
+    """In the spawned child: load the engine (building a missing index), then exit and free its memory."""
+    import sys
+
+    from bot.answering.engine import AnswerEngine
+    from bot.core.errors import VejviserError
+
+    try:
+        AnswerEngine.load(Settings(**json.loads(raw)))
+    except VejviserError as exc:
+        print(f"vejviser: {exc}", file=sys.stderr, flush=True)
+        sys.exit(1)
+
+
+def settings_json(settings: Settings) -> str:
+    """The settings with their secrets, for this machine's own worker processes (inherited environment)."""
+    values = settings.model_dump(mode="json")
+    for name, value in settings:
+        if hasattr(value, "get_secret_value"):
+            values[name] = value.get_secret_value()
+    return json.dumps(values)
+
+
+def worker_app():  # noqa: ANN201 - a FastAPI app
+    """Each uvicorn worker's app: the parent's settings, services loaded (not migrated) in the worker's lifespan."""
+    from bot.channels.web.app import create_app
+
+    raw = os.environ.get(SETTINGS_ENV)
+    settings = Settings(**json.loads(raw)) if raw else Settings()
+    return create_app(settings, prepare=False)
+
+
+def _announce_telegram(settings: Settings) -> None:
+    """Say on the console whether the same process answers on Telegram, and how (the operator sees it without -v)."""
+    if settings.telegram_token is None:
+        print("Vejviser: Telegram is off (no VEJVISER_TELEGRAM_TOKEN)", flush=True)
+    elif settings.telegram_webhook_secret is None:
+        print("Vejviser: Telegram bot on, polling (no webhook secret set)", flush=True)
+    else:
+        print("Vejviser: Telegram bot on, updates by webhook at /telegram/webhook", flush=True)

@@ -1,0 +1,1 @@
+"""Who may do what: staff users, caseworkers, second factors, sign-in throttling."""

@@ -1,0 +1,1 @@
+"""`vejviser bench`: build, answering and serving timings, written to docs/BENCHMARKS*.md."""

@@ -1,0 +1,1 @@
+"""Checks beside the eval: OCR damage and personal-data detection, on generated cases."""

@@ -1,0 +1,1 @@
+"""`vejviser eval`: the gold questions through the answering contract, scored, with a report."""
