@@ -28,7 +28,7 @@ DICTIONARIES = {
     "da": [Path("/usr/share/dict/danish")],
     "en": [Path("/usr/share/dict/american-english"), Path("/usr/share/dict/british-english")],
 }
-OUTPUT = Path(__file__).resolve().parents[1] / "bot" / "data" / "name_homographs.txt"
+OUTPUT = Path(__file__).resolve().parents[1] / "bot" / "privacy" / "data" / "name_homographs.txt"
 NOT_DANISH_WORDS = {"søren", "jens", "mads", "arne", "lotte", "palle", "bodil", "frede", "åse", "maren", "helmer",
                     "david", "benjamin", "henry", "jon"}  # fmt: skip
 ENGLISH_MIN_ZIPF = 3.5

@@ -134,7 +134,7 @@ def _sha256(secret: str) -> str:
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     """The shipped list of passwords too common to allow (bot/people/data/common-passwords.txt)."""
-    text = resources.files("bot").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    text = resources.files("bot.people").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from eval.bench.report import percentiles
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def child_env(data_dir: Path, model_path: Path, **extra: str) -> dict[str, str]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from corpus import ocr
 from eval.checks import ocr_damage
 
-DOCUMENTS = Path(__file__).resolve().parent.parent / "corpus" / "documents"
+DOCUMENTS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
 RESTORED_TARGET = 0.95
 CHANGED_TARGET = 0.01
 DEFAULT_SEED = 20100505

@@ -27,7 +27,7 @@ from pathlib import Path
 from bot.privacy.name_lists import first_names, surnames, transliterate_ukrainian
 from bot.privacy.redaction import ADDRESS, CPR, EMAIL, NAME, PHONE
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LISTED_LOCALES = ("da_DK", "pl_PL", "tr_TR", "en_PK", "fr_DZ", "uk_UA")
 HELD_OUT_LOCALES = ("de_DE", "en_GB", "fr_FR", "nl_NL", "it_IT", "es_ES", "hu_HU", "ro_RO", "hr_HR", "lt_LT",
                     "fi_FI", "cs_CZ", "sk_SK", "pt_PT")  # fmt: skip
@@ -144,7 +144,7 @@ class _Names:
     def __init__(self) -> None:
         first = ("first_names_male", "first_names_female", "first_names")
         last = ("last_names", "male_last_names", "unisex_last_names", "last_names_male")
-        extra = [line.split() for line in (ROOT / "bot" / "data" / "caseworker_names.txt").read_text().splitlines()
+        extra = [line.split() for line in (ROOT / "bot" / "privacy" / "data" / "caseworker_names.txt").read_text().splitlines()
                  if line and not line.startswith(("#", "["))]  # fmt: skip
         other_first = _locale_names(HELD_OUT_LOCALES, first)
         unknown_first = _held_out(other_first) + list(HELD_OUT_FIRST)

@@ -525,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "REDACTION.md"
+REPORT = Path(__file__).resolve().parents[2] / "docs" / "REDACTION.md"
 START_MARK, END_MARK = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -582,7 +582,7 @@ def _cpr_section(args: argparse.Namespace) -> None:
             fps = ", ".join(f"{cat} {n}" for cat, n in sorted(s.fp_by_category.items(), key=lambda kv: -kv[1]))
             print(f"- {name}: false positives by category: {fps}")
 
-    corpus = sorted((Path(__file__).resolve().parent.parent / "corpus" / "documents").glob("*.txt"))
+    corpus = sorted((Path(__file__).resolve().parents[2] / "corpus" / "documents").glob("*.txt"))
     if corpus:
         found: Counter[str] = Counter()
         for path in corpus:

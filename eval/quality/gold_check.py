@@ -24,7 +24,7 @@ from pathlib import Path
 
 from eval.quality.metrics import normalise
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS_DIR = ROOT / "corpus" / "documents"
 GOLD_DIR = ROOT / "eval" / "gold"
 SPLITS = ("dev", "test")

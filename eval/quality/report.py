@@ -14,7 +14,7 @@ from eval.quality import metrics
 from eval.quality.equal_treatment import Divergence
 from eval.quality.runner import Outcome, Scores
 
-REPORT_DIR = Path(__file__).resolve().parent / "report"
+REPORT_DIR = Path(__file__).resolve().parents[1] / "report"
 COLUMNS = [
     ("n", "n", "{:d}"), ("hit1", "hit@1", "{:.3f}"), ("hit5", "hit@5", "{:.3f}"), ("mrr10", "MRR@10", "{:.3f}"),
     ("answer_precision", "answer prec.", "{:.3f}"), ("right_quote", "answered right", "{:.3f}"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from eval.quality import metrics
 
-GOLD_DIR = Path(__file__).resolve().parent / "gold"
+GOLD_DIR = Path(__file__).resolve().parents[1] / "gold"
 
 
 @dataclass(frozen=True)
