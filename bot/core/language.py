@@ -4,7 +4,7 @@ langdetect needs a sentence; caseworkers write "tolk handicap?" or "interpreter 
 votes by how much more common it is in one language than the other (wordfreq's Zipf frequencies for Danish and
 English), the Danish letters æ, ø, å count as Danish, and langdetect speaks only for longer texts. Ties are
 Danish, the corpus language. Measured on the training questions' language tags (2,560 questions written apart
-from the gold set) and on the gold dev split: see tests/bot/test_language.py.
+from the gold set) and on the gold dev split: see tests/bot/core/test_language.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """How each kind of personal data removed from a message is named to the caseworker, in Danish and English.
 
 One table for every door (Telegram, the web chat, the command line), so a kind the redactor learns is worded once;
-tests/bot/test_redaction_notice.py fails when a kind in `bot.privacy.redaction.KINDS` has no wording here, and a kind
+tests/bot/privacy/test_redaction_notice.py fails when a kind in `bot.privacy.redaction.KINDS` has no wording here, and a kind
 that still slipped through is named generically ("personoplysninger") rather than failing the reply.
 """
 

@@ -10,7 +10,7 @@ docs/REDACTION.md (between the `bench:start`/`bench:end` markers; the prose arou
 * CPR numbers in 16 layouts and 324 look-alike digit strings (case numbers, dates, amounts, phone numbers): recall,
   false positives and speed.
 
-The generators are also what tests/bot/test_redaction.py asserts on, so the tests and the page agree.
+The generators are also what tests/bot/privacy/test_redaction.py asserts on, so the tests and the page agree.
 os2ds-rules is a test extra only; it is imported lazily, and the bench still runs our rows without it. Its C++
 extension aborts the whole interpreter (std::terminate, not a Python exception) on some inputs, e.g. "a 290224 b",
 so it runs in child processes here and each abort is counted.
