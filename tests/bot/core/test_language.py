@@ -10,7 +10,7 @@ import pytest
 from bot.core.language import LanguageDetector
 from index.training_set import read_training_set
 
-GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold"
+GOLD = Path(__file__).resolve().parents[3] / "eval" / "gold"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "durability.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "durability.py"
 CYCLES = 200
 
 

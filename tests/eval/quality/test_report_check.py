@@ -7,7 +7,7 @@ from pathlib import Path
 
 from eval.quality.report import GUARDED, regressions
 
-COMMITTED = json.loads((Path(__file__).resolve().parents[2] / "eval" / "report" / "summary.json").read_text(encoding="utf-8"))
+COMMITTED = json.loads((Path(__file__).resolve().parents[3] / "eval" / "report" / "summary.json").read_text(encoding="utf-8"))
 
 
 def _with(**changes: float) -> dict:

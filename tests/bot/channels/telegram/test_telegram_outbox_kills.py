@@ -36,7 +36,7 @@ CASEWORKERS = 5
 MIN_KILLS = 40
 LEASE_SECONDS = 1.0
 WORKER = Path(__file__).with_name("outbox_kill_worker.py")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def notification(number: int) -> dict[str, object]:

@@ -288,7 +288,7 @@ def stoppable_postgres() -> Iterator[StoppablePostgres]:
     directory = Path(tempfile.mkdtemp(prefix="vejviser-pg-outage-"))
     port = local_port()
     env = os.environ | {"PGTEST_DIR": str(directory), "PGTEST_PORT": str(port)}
-    script = Path(__file__).resolve().parents[2] / "scripts" / "pg-test-cluster.sh"
+    script = Path(__file__).resolve().parents[4] / "scripts" / "pg-test-cluster.sh"
     url = subprocess.run(["bash", str(script), "start"], env=env, check=True, capture_output=True, text=True,
                          timeout=120).stdout.strip()
     try:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.bot.channels.web.conftest import ADVISER_PASSWORD, ANSWERABLE, CHROMIUM, COORDINATOR_PASSWORD
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 SHOTS = Path(os.environ.get("VEJVISER_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
 ROUTED = "Hvordan får en familie tolk til et akut møde om anbringelse en lørdag aften?"
 

@@ -35,7 +35,7 @@ from tests.bot.channels.web.conftest import (
     sign_in,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 DOCUMENT = "001_7fd9acb3b78e308e"
 # Words that make a sentence English and that no Danish sentence of ours uses ("have", "must", "and", "to" are
 # Danish words too, so they are not here). Two of them in one text node mark it as English.

@@ -16,7 +16,7 @@ from bot.channels.server import _announce_telegram, check_deployment, settings_j
 from bot.core.errors import ConfigurationError
 from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 
 
 def test_several_workers_on_sqlite_are_refused_with_the_fix(engine_dir):

@@ -22,7 +22,7 @@ import pytest
 
 from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 START_SECONDS = 600  # a first start on a busy 2-core machine: index, question bank, warm-up
 # The promise to operators (docs/DEPLOY.md): a poll every 2 s, then indexing one small document.
 PROPAGATION_SECONDS = 20
