@@ -138,7 +138,7 @@ def _payloads(session: Session, report: RescanReport) -> None:
 
 def _login_names(session: Session, report: RescanReport) -> None:
     for attempt in session.execute(select(LoginAttemptRow).with_for_update()).scalars():
-        # names stay: staff user names are names by design ("anna"); see bot/people/accounts.py
+        # names stay: staff user names are names by design ("anna"); see bot/people/staff.py
         name = _redacted(attempt.username, report, "login_attempts.username", names=False)
         if name != attempt.username:
             attempt.username = (name or "")[:100]

@@ -22,8 +22,8 @@ from bot.channels.web.csrf import CsrfTokens
 from bot.channels.web.i18n import Language, pick_language
 
 if TYPE_CHECKING:
-    from bot.people.accounts import IssuedSession, WebSession
     from bot.people.actors import Actor, Caseworker, StaffUser
+    from bot.people.sessions import IssuedSession, WebSession
     from bot.services import Services
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600

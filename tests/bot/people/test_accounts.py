@@ -7,8 +7,9 @@ from pydantic import SecretStr
 
 from bot.core.errors import ConfigurationError, InvalidInput, NotFound, PermissionDenied
 from bot.core.settings import Settings
-from bot.people.accounts import AccountService, check_password
+from bot.people.accounts import AccountService
 from bot.people.actors import SYSTEM
+from bot.people.passwords import check_password
 
 PASSWORD = "lang-og-sikker-kode-42"
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.errors import InvalidInput, Throttled
-from bot.people.accounts import INVITE_ALPHABET, AccountService
+from bot.people.accounts import AccountService
 from bot.people.actors import SYSTEM
+from bot.people.invites import INVITE_ALPHABET
 from bot.people.throttling import KEY_ADDRESS_FACTOR, key_subject, wait_seconds
 from tests.bot.conftest import FAST_HASHER
 

@@ -221,7 +221,7 @@ def test_caseworker_key_typos_do_not_lock_out_the_office(new_client, services, s
 
 
 def test_invite_guessing_is_throttled(new_client, settings, people):
-    from bot.people.accounts import INVITE_ALPHABET
+    from bot.people.invites import INVITE_ALPHABET
 
     guesser = new_client()
     for i in range(settings.login_max_failures * 4):
