@@ -4,7 +4,9 @@ Use `RequisitionService` (bot/queue/service.py); it returns the views of bot/que
 See docs/SERVICE.md for the whole API.
 """
 
-from bot.queue.service import EXPORT_COLUMNS, Publisher, RequisitionService, Sender
+from bot.queue.base import Publisher
+from bot.queue.export import EXPORT_COLUMNS
+from bot.queue.service import RequisitionService, Sender
 from bot.queue.views import (
     Candidate,
     Changed,

@@ -8,8 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.people.actors import Actor
+from bot.queue.base import RequisitionsBase
 from bot.queue.views import Durations, GroupStats, Stats
 from bot.queue.workflow import ANSWERED_STATES, OPEN_STATES, STATES
+from bot.storage.models import RequisitionRow
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,22 @@ def compute(all_facts: Iterable[Facts]) -> Stats:
         by_theme={k: _group(v) for k, v in sorted(themes.items())},
         by_month={k: _group(v) for k, v in sorted(months.items())},
     )
+
+
+class Figures(RequisitionsBase):
+    """The service's part: `stats` (coordinator)."""
+
+    def stats(self, actor: Actor) -> Stats:
+        """Dashboard figures: counts by status, median/p90 times, per department, theme and month (coordinator)."""
+        self._require_coordinator(actor)
+
+        def work(session: Session) -> Stats:
+            rows = session.execute(
+                select(RequisitionRow.status, RequisitionRow.department, RequisitionRow.themes, RequisitionRow.created_at,
+                       RequisitionRow.first_response_at, RequisitionRow.answered_at)
+            ).all()
+            return compute(
+                Facts(r[0], r[1], tuple(t for t in (r[2] or "").split("|") if t), r[3], r[4], r[5]) for r in rows
+            )
+
+        return self.database.run(work, readonly=True)

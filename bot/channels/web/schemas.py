@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from bot.core.settings import Settings
-from bot.queue.service import MAX_ANSWER_CHARS, MAX_CONTEXT_CHARS, MAX_THEME_CHARS, MAX_THEMES
+from bot.queue.texts import MAX_ANSWER_CHARS, MAX_CONTEXT_CHARS, MAX_THEME_CHARS, MAX_THEMES
 from bot.queue.views import Candidate, CitedSource
 
 NO_NUL = r"^[^\x00]*$"  # in the spec too, so API clients (and schemathesis) know NUL is refused

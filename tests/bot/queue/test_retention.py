@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import text
 
 from bot.people.actors import SYSTEM
-from bot.queue.service import ANONYMISED
+from bot.queue.retention import ANONYMISED
 from bot.storage import audit
 
 
