@@ -46,6 +46,8 @@ def _login_name(username: str | None) -> str:
 class StaffUsers(AccountsBase):
     """Staff users: made by the coordinator, signed in with a password (throttled), activated and deactivated."""
 
+    _dummy_hash: str | None  # a hash to verify against for an unknown user name (set in AccountService.__init__)
+
     def create_user(self, actor: Actor, username: str, password: str, role: str, *, one_time: bool = False) -> StaffUser:
         """A new coordinator or adviser (coordinator only); the password is checked and hashed with argon2id.
 

@@ -65,7 +65,7 @@ class Feedback(RequisitionsBase):
         self._require_coordinator(actor)
 
         def work(session: Session) -> FeedbackSummary:
-            counts = dict(session.execute(select(FeedbackRow.vote, func.count()).group_by(FeedbackRow.vote)).all())  # type: ignore[arg-type]
+            counts = dict(session.execute(select(FeedbackRow.vote, func.count()).group_by(FeedbackRow.vote)).all())
             return FeedbackSummary(up=counts.get("up", 0), down=counts.get("down", 0))
 
         return self.database.run(work, readonly=True)

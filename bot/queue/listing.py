@@ -125,7 +125,7 @@ class Listing(RequisitionsBase):
         older_than_days: float | None = None,
         text: str | None = None,
         unassigned: bool = False,
-    ) -> Select[tuple[RequisitionRow]]:
+    ) -> Select[RequisitionRow]:
         query = select(RequisitionRow)
         if isinstance(actor, Caseworker):
             query = query.where(RequisitionRow.caseworker_id == actor.id)
