@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot import answer_memory as memory_module
+from bot.answer_memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
 from bot.answer_types import Answer, Citation
 from bot.db import Database
 from bot.models import TelegramAnswerRow
-from bot.telegram import memory as memory_module
-from bot.telegram.memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
 
 CITATION = Citation(doc_id="001_x", title="Høring", date="2006-11-17", section="Høring", text="Svaret sendes til X.",
                     quote="Svaret sendes til X.", score=0.8, chunk_id="c1", start=3, end=23)

@@ -11,10 +11,10 @@ from telegram_setup import ANSWERABLE, UNANSWERABLE, open_services
 
 from bot.actors import SYSTEM, Caseworker
 from bot.answer import AnswerEngine
+from bot.answer_memory import RECENT_ANSWERS, PendingAnswer
 from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.app import build_application
-from bot.telegram.memory import RECENT_ANSWERS, PendingAnswer
 
 pytestmark = pytest.mark.usefixtures("caseworker")
 

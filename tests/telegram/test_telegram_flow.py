@@ -11,11 +11,11 @@ from telegram.ext import Application
 from telegram_fakes import Call, Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE, UNANSWERABLE, answer_from_the_task_force
 
+from bot import answer_memory as memory_module
 from bot.actors import SYSTEM, Caseworker
 from bot.services import Services
 from bot.settings import Settings
 from bot.telegram import handlers
-from bot.telegram import memory as memory_module
 from bot.telegram.ratelimit import tap_limit
 
 PASSWORD = "lang-og-sikker-kode-til-test-42"
