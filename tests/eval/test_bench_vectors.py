@@ -52,9 +52,9 @@ def test_without_a_server_faiss_rows_and_a_one_line_note(capsys):
     table = bench_vectors.table(result)
     assert table.columns == bench_vectors.COLUMNS
     assert [r[:2] for r in table.rows] == [
-        ["200", "FAISS flat, exact (shipped)"], ["200", "FAISS flat, exact, 1 OpenMP thread"],
+        ["200", "FAISS flat, exact, every core (FAISS's default)"], ["200", "FAISS flat, exact, 1 thread (shipped)"],
         ["200", "FAISS HNSW M=32 efSearch=64"], ["200", "FAISS IVFFlat lists=10 probes=3"],
-        ["500", "FAISS flat, exact"], ["500", "FAISS flat, exact, 1 OpenMP thread"],
+        ["500", "FAISS flat, exact, every core (FAISS's default)"], ["500", "FAISS flat, exact, 1 thread"],
         ["500", "FAISS HNSW M=32 efSearch=64 (shipped)"], ["500", "FAISS IVFFlat lists=10 probes=3"],
     ], "flat first (the exact answer), the one the service builds at each size marked"
     for row in result.rows:
@@ -91,7 +91,7 @@ def test_run_over_an_installed_index_writes_the_section(tmp_path, capsys):
     doc.write_text("# Benchmarks\n\nkept\n", encoding="utf-8")
     assert bench_vectors.run(settings, smoke=True, pg_url=None, doc=doc) == 0
     page = doc.read_text(encoding="utf-8")
-    assert page.startswith("# Benchmarks\n\nkept\n") and "| 1,000 | FAISS flat, exact (shipped) |" in page
+    assert page.startswith("# Benchmarks\n\nkept\n") and "| 1,000 | FAISS flat, exact, 1 thread (shipped) |" in page
     assert "gold questions" in page and "pgvector not measured: no PostgreSQL server given" in capsys.readouterr().err
 
 
