@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot.core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.answering.engine import AnswerEngine
+    from bot.assistant import Assistant
     from bot.people.accounts import AccountService
     from bot.publishing.sync import CorpusSync
     from bot.queue import Publisher, RequisitionService
@@ -40,6 +42,14 @@ class Services:
     database: Database
     bootstrap_password: str | None = field(default=None, repr=False)  # first start only; shown once, never stored
     corpus_sync: CorpusSync | None = None  # PostgreSQL: this machine's index follows the shared corpus
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """The one "ask" every door calls (bot/assistant.py)."""
+        from bot.answer_memory import AnswerMemory
+        from bot.assistant import Assistant
+
+        return Assistant(self.engine, self.requisitions, AnswerMemory(self.database))
 
     def close(self) -> None:
         """Release the database connections."""

@@ -56,6 +56,15 @@ class DenseIndex:
         return index
 
 
+def use_search_threads(threads: int) -> None:
+    """Search on this many OpenMP threads. FAISS takes every core by default, and on cores shared with other work
+    that made one exact search slower, not faster (docs/BENCHMARKS.md, vectors: 10k chunks, median 15.9 ms on all
+    threads, 0.35 ms on one)."""
+    import faiss
+
+    faiss.omp_set_num_threads(threads)
+
+
 def choose_kind(requested: str, size: int, threshold: int) -> IndexKind:
     """'auto' picks exact search below the measured size threshold and HNSW above it."""
     if requested in ("flat", "hnsw"):

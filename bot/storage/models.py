@@ -302,8 +302,9 @@ class SpentNonceRow(Base):
 
 
 class TelegramAnswerRow(Base):
-    """An answer the bot showed with buttons: what 👍/👎 and routing need, in the database so any worker (or the bot
-    after a restart) can act on a button press. The question in it is the redacted one."""
+    """An answer shown with buttons (Telegram's, the web chat's): what 👍/👎 and routing need, in the database so any
+    worker (or the bot after a restart) can act on a click. The question in it is the redacted one. (The table is
+    named for the first door that had buttons.)"""
 
     __tablename__ = "telegram_answers"
 

@@ -2,6 +2,7 @@
 
     vejviser bench                      # the full run (1k/10k/100k chunks, 1,000 questions; the better part of an hour on 2 cores)
     vejviser bench --smoke --no-write   # tiny sizes, a couple of minutes: the CI check that it runs
+    vejviser bench --vectors            # FAISS per worker against pgvector on a server (eval/bench/vectors.py)
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ def register(commands: Any) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's data folder (indexes, logs) afterwards")
     parser.add_argument("--serving", action="store_true", help="only the serving tables (start-up, worker, HTTP, memory) "
                         f"over the installed index; writes {SERVING_DOC.relative_to(REPO_ROOT)}")
+    parser.add_argument("--vectors", action="store_true", help="only the vector-store table: FAISS in each worker "
+                        "against pgvector on a PostgreSQL server, at 1k/10k/100k chunks; its section of "
+                        f"{DOC.relative_to(REPO_ROOT)}")
+    parser.add_argument("--pg-url", default=None,
+                        help="the PostgreSQL server for --vectors (default: $VEJVISER_BENCH_POSTGRES_URL); "
+                        "without one, or without pgvector on it, FAISS alone is measured")
     parser.set_defaults(handler=run)
 
 
@@ -33,7 +40,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import docs as bench_docs
     from eval.bench import pieces as bench
     from eval.bench import serving as bench_serving
+    from eval.bench import vectors as bench_vectors
 
+    if args.vectors:
+        return bench_vectors.run(settings, smoke=args.smoke, pg_url=args.pg_url, doc=None if args.no_write else DOC)
     started = time.perf_counter()
     plan = bench.SMOKE if args.smoke else bench.Plan()
     if args.serving:  # the shipped embedder only: another one would have to embed the corpus first
@@ -67,6 +77,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(summary, flush=True)
     if not args.no_write:
         doc = SERVING_DOC if args.serving else DOC
+        kept = bench_vectors.kept_section(doc.read_text(encoding="utf-8")) if doc.is_file() else None
+        if kept:  # `--vectors` writes its own section (it needs a PostgreSQL server): keep it
+            text = bench_vectors.replace_section(text, kept)
         doc.parent.mkdir(parents=True, exist_ok=True)
         doc.write_text(text, encoding="utf-8")
         print(f"wrote {doc}", file=sys.stderr)

@@ -212,14 +212,20 @@ class Server:
             self.first_request_ms = (time.perf_counter() - sent) * 1000
 
     def __exit__(self, *exc: object) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            stop_process_group(self.process)
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float = 30) -> int:
+    """Stop a `vejviser serve` started in its own process group (workers included): SIGTERM, then SIGKILL after
+    `timeout` seconds; returns its exit code (also used by the tests that start servers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return process.wait()
 
 
 # ------------------------------------------------------------------------------------------------ memory

@@ -33,7 +33,6 @@ from telegram.request import BaseRequest
 from bot.channels.telegram import access, handlers
 from bot.channels.telegram.conversation import BotContext
 from bot.channels.telegram.delivery import deliver_forever, send_log
-from bot.channels.telegram.memory import AnswerMemory
 from bot.channels.telegram.ordering import PerChatUpdateProcessor
 from bot.channels.telegram.ratelimit import FloodLimiter, tap_limit
 from bot.channels.telegram.sending import http_request, rate_limiter
@@ -69,7 +68,7 @@ def build_application(services: Services, *, request: BaseRequest | None = None,
     async def post_init(application: Application) -> None:
         settings = services.settings
         application.bot_data["services"] = services
-        application.bot_data["memory"] = AnswerMemory(services.database)
+        application.bot_data["memory"] = services.assistant.memory  # the answers kept for their buttons
         application.bot_data["sends"] = sends = send_log(services)
         application.bot_data["limiter"] = FloodLimiter(settings.telegram_rate_limit, settings.telegram_rate_window_seconds)
         application.bot_data["tap_limiter"] = FloodLimiter(tap_limit(settings.telegram_rate_limit),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.channels.telegram.memory import AnswerMemory, PendingAnswer, WaitingRoute
+from bot.answer_memory import AnswerMemory, PendingAnswer, WaitingRoute
 from bot.channels.telegram.ratelimit import FloodLimiter
 from bot.channels.telegram.sending import Courier, SendLog
 
@@ -77,9 +77,6 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         return self.caseworker
 
     # Recent answers, keyed by the short token their buttons carry.
-
-    async def remember(self, pending: PendingAnswer) -> str:
-        return await asyncio.to_thread(self.memory.remember, self.registered.id, pending)
 
     async def recall(self, token: str) -> PendingAnswer | None:
         return await asyncio.to_thread(self.memory.recall, self.registered.id, token)

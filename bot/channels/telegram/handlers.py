@@ -266,7 +266,7 @@ async def _typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
 
 async def _answer(context: BotContext, message: Message, redaction: Redaction, *, lead: str | None = None) -> None:
     try:
-        answer = await asyncio.to_thread(context.services.engine.ask, redaction.text)
+        answer = await asyncio.to_thread(context.services.assistant.ask, context.registered, CHANNEL, redaction.text)
     except InvalidQuestion:
         await _send(context, message, _say("invalid_question", context.registered.language))
         return
@@ -274,26 +274,13 @@ async def _answer(context: BotContext, message: Message, redaction: Redaction, *
     if answer.status == "help":  # "Hej", "tak", "👍": a short how-to, no quotes and no buttons
         await _send(context, message, (escape(help_text(language)),))
         return
-    shown = shown_citations(answer)
-    pending = PendingAnswer(question=answer.question, answer=answer, language=language,
-                            citations=tuple(c.chunk_id or c.doc_id for c in shown))
-    token = await context.remember(pending)
+    token, pending = await asyncio.to_thread(context.services.assistant.keep, context.registered, answer, language,
+                                             shown_citations(answer))
     settings = context.services.settings
     chunks = render_answer(answer, language, redacted=redaction.found, lead=lead, today=settings.today,
                            max_age_years=settings.max_source_age_years)
     pending.message_id = await _send(context, message, chunks, answer_keyboard(token, language), quote=not redaction.found)
     await context.save(token, pending)
-    if answer.status == "route":
-        await _note_gap(context, answer.question, pending.citations)
-
-
-async def _note_gap(context: BotContext, question: str, citations: tuple[str, ...]) -> None:
-    """A question the documents did not answer counts on the gap map; failing to count it must not fail the chat."""
-    try:
-        await asyncio.to_thread(context.services.requisitions.record_routed, context.registered, CHANNEL,
-                                question, list(citations))
-    except Exception:
-        log.warning("could not record a routed question for the gap map", exc_info=True)
 
 
 async def _provide_info(context: BotContext, message: Message, redaction: Redaction, *, gesture: bool) -> bool:
@@ -334,10 +321,13 @@ async def _create_requisition(context: BotContext, message: Message, question: s
                               token: str | None = None) -> None:
     # The message that made the requisition is its key: an update Telegram delivers again after a crash (or a
     # second tap on "Send uden kontekst") finds the requisition already made instead of making another.
-    created = await asyncio.to_thread(
-        context.services.requisitions.create, context.registered, question, answer, context=extra or None,
-        idempotency_key=f"telegram:{message.chat_id}:{message.message_id}",
-    )
+    key = f"telegram:{message.chat_id}:{message.message_id}"
+    if pending is not None and token is not None:
+        created = await asyncio.to_thread(context.services.assistant.route, context.registered, token, pending,
+                                          extra or None, key)
+    else:
+        created = await asyncio.to_thread(context.services.requisitions.create, context.registered, question, answer,
+                                          context=extra or None, idempotency_key=key)
     number = created.requisition.number
     log.info("caseworker %s routed a question as %s", context.registered.id, number)
     kinds = tuple(redacted) + tuple(created.redacted)
@@ -350,9 +340,7 @@ async def _create_requisition(context: BotContext, message: Message, question: s
     others = len(created.duplicates) > len(mine)
     await _send(context, message, render_routed(number, mine, language, redacted=kinds, others=others),
                 quote=not redacted)
-    if pending is not None and token is not None:
-        pending.routed_as = number
-        await context.save(token, pending)
+    if pending is not None and token is not None:  # the assistant kept its number: the route button goes
         await _refresh_buttons(context, message.chat_id, pending, token)
 
 
@@ -375,11 +363,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     language = pending.language
     chat_id = query.message.chat.id if query.message else context.registered.external_id
     if action in ("up", "down"):
-        if not pending.voted:
-            await asyncio.to_thread(context.services.requisitions.record_feedback, context.registered, CHANNEL,
-                                    pending.question, list(pending.citations), action)
-            pending.voted = True
-            await context.save(token, pending)
+        if await asyncio.to_thread(context.services.assistant.vote, context.registered, CHANNEL, token, pending, action):
             await _refresh_buttons(context, chat_id, pending, token)
         await query.answer(text("thanks_up" if action == "up" else "thanks_down", language))
     elif pending.routed_as is not None:

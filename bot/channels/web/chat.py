@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from bot.answer_memory import PendingAnswer
 from bot.answering.answer import Answer
 from bot.channels.web.deps import CaseworkerDep, CsrfChecked, LanguageDep, ServicesDep
 from bot.channels.web.documents import citation_url, quote_url
@@ -144,8 +145,33 @@ def updates(
                         headers={"cache-control": "no-store"})
 
 
-async def _ask(services: Services, question: str) -> Answer:
-    return await run_in_threadpool(services.engine.ask, question)
+Token = Annotated[Text(32), Form()]  # type: ignore[valid-type]
+Entry = Annotated[int | None, Form(ge=1, le=2**31 - 1)]
+
+
+def _asked(services: Services, caseworker: Caseworker, question: str) -> tuple[Answer, int, str | None]:
+    """Ask once (sync, in a worker thread): the answer, its history entry, and the token its buttons carry."""
+    answer = services.assistant.ask(caseworker, "web", question)
+    entry = services.requisitions.history.record(caseworker, answer, _shown(answer))
+    if answer.status == "help":
+        return answer, entry, None
+    token, _ = services.assistant.keep(caseworker, answer, _language(answer), answer.citations[:_shown(answer)])
+    return answer, entry, token
+
+
+def _kept(services: Services, caseworker: Caseworker, token: str, question: str) -> tuple[PendingAnswer, str]:
+    """The answer a button belongs to, kept when it was shown; an expired one (or a form without a token) is asked
+    again and kept anew, under a new token."""
+    pending = services.assistant.recall(caseworker, token) if token else None
+    if pending is not None:
+        return pending, token
+    answer = services.engine.ask(question)  # not assistant.ask: the gap was counted when it was first asked
+    token, pending = services.assistant.keep(caseworker, answer, _language(answer), answer.citations[:_shown(answer)])
+    return pending, token
+
+
+def _language(answer: Answer) -> Literal["da", "en"]:
+    return "en" if answer.language == "en" else "da"
 
 
 @router.post("/chat/ask", dependencies=[CsrfChecked])
@@ -153,16 +179,12 @@ async def ask(
     request: Request, caseworker: CaseworkerDep, services: ServicesDep, language: LanguageDep, question: Question
 ) -> Response:
     try:
-        answer = await _ask(services, question)
+        answer, entry, token = await run_in_threadpool(_asked, services, caseworker, question)
     except InvalidQuestion as exc:
         data = await run_in_threadpool(_gather, services, caseworker)
         return _page(request, data, status=422, error=error_text(exc, language), question=question)
-    if answer.status == "route":  # the documents did not answer: it counts on the gap map
-        cited = [c.chunk_id or c.doc_id for c in answer.citations]
-        await run_in_threadpool(services.requisitions.record_routed, caseworker, "web", answer.question, cited)
-    entry = await run_in_threadpool(services.requisitions.history.record, caseworker, answer, _shown(answer))
     data = await run_in_threadpool(_gather, services, caseworker)
-    return _page(request, data, answer=answer, entry=entry)
+    return _page(request, data, answer=answer, entry=entry, answer_token=token)
 
 
 @router.post("/chat/route", dependencies=[CsrfChecked])
@@ -170,32 +192,33 @@ async def route(
     request: Request, caseworker: CaseworkerDep, services: ServicesDep, language: LanguageDep, question: Question,
     context: Annotated[Text(10_000), Form()] = "",  # type: ignore[valid-type]
     message_key: Annotated[Text(100), Form()] = "",  # type: ignore[valid-type]
-    entry: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    entry: Entry = None,
+    answer_token: Token = "",
 ) -> Response:
-    """Send the question to the task force with the engine's closest passages; confirm with its number."""
-    answer = await _ask(services, question)
-    created = await run_in_threadpool(
-        lambda: services.requisitions.create(caseworker, answer.question, answer, context.strip() or None,
-                                             idempotency_key=message_key.strip() or None)
-    )
+    """Send the question to the task force with the engine's closest passages, from the answer shown (not asked
+    again); confirm with its number."""
+    pending, token = await run_in_threadpool(_kept, services, caseworker, answer_token.strip(), question)
+    created = await run_in_threadpool(services.assistant.route, caseworker, token, pending, context.strip() or None,
+                                      message_key.strip() or None)
     if entry is not None:  # the history's question now links to its requisition; no second entry
         await run_in_threadpool(services.requisitions.history.link, caseworker, entry, created.requisition.id)
     notice = translate("chat.routed", language, number=created.requisition.number)
     data = await run_in_threadpool(_gather, services, caseworker)
-    return _page(request, data, routed=notice, redacted=tuple(answer.redacted) + tuple(created.redacted))
+    return _page(request, data, routed=notice, redacted=tuple(pending.answer.redacted) + tuple(created.redacted))
 
 
 @router.post("/chat/feedback", dependencies=[CsrfChecked])
 async def feedback(
     request: Request, caseworker: CaseworkerDep, services: ServicesDep, question: Question,
     vote: Annotated[Literal["up", "down"], Form()],
-    entry: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    entry: Entry = None,
+    answer_token: Token = "",
 ) -> Response:
-    answer = await _ask(services, question)
-    cited = [c.chunk_id or c.doc_id for c in answer.citations]
-    await run_in_threadpool(services.requisitions.record_feedback, caseworker, "web", answer.question, cited, vote)
+    """👍/👎 on the answer shown, counted once however often it is clicked."""
+    pending, token = await run_in_threadpool(_kept, services, caseworker, answer_token.strip(), question)
+    await run_in_threadpool(services.assistant.vote, caseworker, "web", token, pending, vote)
     data = await run_in_threadpool(_gather, services, caseworker)
-    return _page(request, data, answer=answer, voted=vote, entry=entry)
+    return _page(request, data, answer=pending.answer, voted=vote, entry=entry, answer_token=token)
 
 
 @router.post("/chat/requisitions/{requisition_id}/reply", dependencies=[CsrfChecked])

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from bot.channels.web import drafts, sessions
 from bot.channels.web.csrf import FIELD_NAME
@@ -112,8 +113,10 @@ async def check_csrf(request: Request) -> None:
     """Every state-changing form carries a single-use token bound to this browser's session."""
     form = await request.form()
     token = form.get(FIELD_NAME)
-    if not isinstance(token, str) or not sessions.check_csrf(request, token):
-        if sessions.visitor(request).actor is None and request.url.path not in drafts.ANONYMOUS_FORMS:
+    # Spending the token and reading the session are database calls: off the event loop (SQLite may wait on a lock).
+    if not isinstance(token, str) or not await run_in_threadpool(sessions.check_csrf, request, token):
+        visitor = await run_in_threadpool(sessions.visitor, request)
+        if visitor.actor is None and request.url.path not in drafts.ANONYMOUS_FORMS:
             raise SessionExpired(request.url.path)  # still refused; only the words and the way back differ
         raise CsrfRejected()
 

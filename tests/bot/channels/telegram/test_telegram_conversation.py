@@ -9,9 +9,9 @@ from telegram.ext import Application
 from telegram_fakes import Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE, UNANSWERABLE, open_services
 
+from bot.answer_memory import RECENT_ANSWERS, PendingAnswer
 from bot.answering.engine import AnswerEngine
 from bot.channels.telegram.app import build_application
-from bot.channels.telegram.memory import RECENT_ANSWERS, PendingAnswer
 from bot.core.settings import Settings
 from bot.people.actors import SYSTEM, Caseworker
 from bot.services import Services

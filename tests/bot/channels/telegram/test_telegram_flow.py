@@ -11,8 +11,8 @@ from telegram.ext import Application
 from telegram_fakes import Call, Person, RecordingRequest, deliver
 from telegram_setup import ANSWERABLE, UNANSWERABLE, answer_from_the_task_force
 
+from bot import answer_memory as memory_module
 from bot.channels.telegram import handlers
-from bot.channels.telegram import memory as memory_module
 from bot.channels.telegram.ratelimit import tap_limit
 from bot.core.settings import Settings
 from bot.people.actors import SYSTEM, Caseworker

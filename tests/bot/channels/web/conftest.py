@@ -295,3 +295,16 @@ def stoppable_postgres() -> Iterator[StoppablePostgres]:
         yield StoppablePostgres(directory, port, url)
     finally:
         subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, timeout=120)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a `vejviser serve` parent's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found

@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from bot.core.settings import Settings
-from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
-from tests.bot.channels.web.test_web_serve import REPO, _children
+from eval.bench.serve import stop_process_group
+from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, child_pids, local_port, web_settings
+from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.postgres
 # A bound, not a speed target: two workers load their engines at once, which took over 60 s while the machine's two
@@ -31,7 +32,7 @@ HEALTHCHECK_SECONDS = Settings.model_fields["worker_healthcheck_seconds"].defaul
 def _workers(parent: int) -> list[int]:
     """The parent's uvicorn workers (not multiprocessing's resource tracker, also a child)."""
     found = []
-    for pid in _children(parent):
+    for pid in child_pids(parent):
         try:
             if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
                 found.append(pid)
@@ -55,7 +56,7 @@ def _start_server(tmp_path: Path, database_url: str, workers: int) -> tuple[subp
     }
     code = "from bot.core.settings import Settings; from bot.channels.server import serve; raise SystemExit(serve(Settings()))"
     with log_path.open("w") as log:
-        server = subprocess.Popen([sys.executable, "-c", code, ], cwd=REPO, env=env | {"VEJVISER_WORKERS": str(workers)},
+        server = subprocess.Popen([sys.executable, "-c", code, ], cwd=REPO_ROOT, env=env | {"VEJVISER_WORKERS": str(workers)},
                                   start_new_session=True, stdout=log, stderr=subprocess.STDOUT, text=True)
     return server, f"http://127.0.0.1:{port}", log_path
 
@@ -73,16 +74,6 @@ def _status(url: str, **kwargs: object) -> int | str:
         return httpx.get(url, timeout=5, **kwargs).status_code
     except httpx.HTTPError as exc:
         return type(exc).__name__
-
-
-def _stop(server: subprocess.Popen) -> int:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-    try:
-        return server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        return server.wait()
 
 
 def _api_credentials(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -153,7 +144,7 @@ def test_a_database_outage_and_a_killed_worker_give_503_then_200_with_the_parent
         assert log.count("database unavailable") <= 3, log  # once per outage per worker process, not per request
         assert "Traceback" not in log, log
     finally:
-        stop_load_code = _stop(server)
+        stop_load_code = stop_process_group(server)
     assert stop_load_code == 0  # stopped by SIGTERM: a clean stop
 
 
@@ -172,6 +163,6 @@ def test_the_server_exits_non_zero_when_a_worker_cannot_start(stoppable_postgres
         server.wait(timeout=120)
         print(f"exited {time.monotonic() - killed:.1f} s after the kill")
     finally:
-        code = _stop(server)
+        code = stop_process_group(server)
     assert code == 1, log_path.read_text()
     assert "damaged" in log_path.read_text()

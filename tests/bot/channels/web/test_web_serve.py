@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.channels.server import _announce_telegram, check_deployment, settings_json
 from bot.core.errors import ConfigurationError
-from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port, web_settings
-
-REPO = Path(__file__).resolve().parents[4]
+from eval.bench.serve import stop_process_group
+from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, child_pids, local_port, web_settings
+from tests.conftest import REPO_ROOT
 
 
 def test_several_workers_on_sqlite_are_refused_with_the_fix(engine_dir):
@@ -90,18 +88,6 @@ def test_workers_get_the_parents_settings_with_secrets(engine_dir):
     assert again.port == 1234 and again.secret_key.get_secret_value() == SECRET_KEY
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-            except (OSError, IndexError, ValueError):
-                continue
-    return found
-
-
 @pytest.mark.postgres
 def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
     port = local_port()
@@ -117,7 +103,7 @@ def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
     }
     env.pop("VEJVISER_TELEGRAM_TOKEN", None)
     code = "from bot.core.settings import Settings; from bot.channels.server import serve; raise SystemExit(serve(Settings(), 2))"
-    server = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, start_new_session=True,
+    server = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, start_new_session=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -125,7 +111,7 @@ def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
         while True:
             assert server.poll() is None, server.stdout.read()
             try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and len(_children(server.pid)) >= 2:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and len(child_pids(server.pid)) >= 2:
                     break
             except httpx.HTTPError:
                 pass
@@ -153,14 +139,9 @@ def test_two_workers_share_the_postgresql_queue(postgres_database, tmp_path):
         with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
             listed = api.get("/api/requisitions", params={"limit": 100}).json()
         assert len(created) == 16 and {item["number"] for item in listed["items"]} == created
-        assert len(_children(server.pid)) >= 2
+        assert len(child_pids(server.pid)) >= 2
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_process_group(server)
 
 
 def test_first_start_prints_a_one_time_coordinator_password_once_and_it_signs_in(engine_dir, tmp_path, capsys):

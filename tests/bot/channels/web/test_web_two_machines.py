@@ -9,7 +9,6 @@ its index from the shared corpus and answers as the first does. Run with -s to s
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eval.bench.serve import stop_process_group
 from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, local_port
 
 REPO = Path(__file__).resolve().parents[4]
@@ -63,14 +63,8 @@ class Machine:
             return False
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            stop_process_group(self.process)
 
     def ask(self, token: str, question: str) -> dict:
         response = httpx.post(f"{self.base}/api/ask", json={"question": question},

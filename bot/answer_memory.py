@@ -1,5 +1,6 @@
-"""The answers the bot showed with buttons, kept in the database so that whichever worker a button press reaches
-(or the bot after a restart) can act on it: 👍/👎, "send to the task force", and the one follow-up it waits for.
+"""The answers shown with buttons (Telegram's, the web chat's forms), kept in the database so that whichever worker
+a click reaches (or the bot after a restart) acts on the answer shown, without asking the engine again: 👍/👎,
+"send to the task force", and the one follow-up Telegram waits for.
 
 Per caseworker only the last `RECENT_ANSWERS` are kept, and none longer than `KEPT_DAYS`; an older button says it
 expired and how to route instead. The question stored is the redacted one, as everywhere else.
@@ -41,10 +42,10 @@ class PendingAnswer:
     answer: Answer
     language: Literal["da", "en"]
     citations: tuple[str, ...]  # chunk ids of the passages shown
-    message_id: int | None = None  # the message carrying the buttons
+    message_id: int | None = None  # Telegram: the message carrying the buttons
     voted: bool = False
     routed_as: str | None = None  # requisition number once routed
-    prompt_message_id: int | None = None  # the "add context?" prompt with its buttons, while one is open
+    prompt_message_id: int | None = None  # Telegram: the "add context?" prompt with its buttons, while one is open
 
     def to_payload(self) -> str:
         return json.dumps({**asdict(self), "answer": self.answer.to_dict()}, ensure_ascii=False)

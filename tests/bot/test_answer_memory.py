@@ -10,9 +10,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot import answer_memory as memory_module
+from bot.answer_memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
 from bot.answering.answer import Answer, Citation
-from bot.channels.telegram import memory as memory_module
-from bot.channels.telegram.memory import RECENT_ANSWERS, AnswerMemory, PendingAnswer, WaitingRoute
 from bot.storage.db import Database
 from bot.storage.models import TelegramAnswerRow
 
