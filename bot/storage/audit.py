@@ -212,8 +212,8 @@ def verify(session: Session, anchor: AnchorState | None = None, anchor_path: Pat
                 f"the log ends at entry {last} but entry {anchor.seq} was written ({where}): entries {last + 1}..{anchor.seq} "
                 "are missing (restored from an older backup, or the tail was deleted)")
         else:
-            row = session.get(AuditRow, anchor.seq)
-            if row is None or row.hash != anchor.hash:
+            anchored = session.get(AuditRow, anchor.seq)
+            if anchored is None or anchored.hash != anchor.hash:
                 problems.append(f"entry {anchor.seq} is not the entry recorded as written ({where}): the log was rewritten")
     return Verification(ok=not problems, entries=count, problems=tuple(problems))
 
