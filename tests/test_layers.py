@@ -128,3 +128,15 @@ def test_there_are_no_import_cycles() -> None:
         if node not in state:
             visit(node)
     assert not cycles, "import cycles:\n  " + "\n  ".join(" → ".join(c) for c in cycles[:20])
+
+
+def test_the_telegram_door_knows_no_web_framework() -> None:
+    """Telegram is a door of its own: the server hosts its webhook beside the web (bot/channels/server.py)."""
+    wrong = []
+    for path in (ROOT / "bot" / "channels" / "telegram").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            wrong += [f"{path.relative_to(ROOT)} → {n}" for n in names if n.split(".")[0] in ("fastapi", "starlette")
+                      or n.startswith("bot.channels.web")]
+    assert not wrong, "the Telegram door importing the web:\n  " + "\n  ".join(wrong)

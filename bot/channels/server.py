@@ -1,4 +1,4 @@
-"""`vejviser serve`: the web service (dashboard, web chat, JSON API, Telegram webhook) under uvicorn.
+"""`vejviser serve`: the web service (dashboard, web chat, JSON API) with the Telegram bot beside it, under uvicorn.
 
     vejviser serve                      # http://127.0.0.1:8000, SQLite, one worker
     VEJVISER_DATABASE_URL=postgresql+psycopg://... vejviser serve --host 0.0.0.0 --workers 4
@@ -13,16 +13,23 @@ serialise them.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from bot.core.errors import ConfigurationError
 from bot.core.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.services import Services
+
 log = logging.getLogger(__name__)
 SETTINGS_ENV = "VEJVISER_SERVE_SETTINGS"  # how the parent hands its exact settings to its workers
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def check_deployment(settings: Settings, workers: int) -> None:
@@ -53,7 +60,7 @@ def serve(settings: Settings, workers: int | None = None) -> int:
     """
     import uvicorn
 
-    from bot.channels.web.app import announce_bootstrap, create_app
+    from bot.channels.web.app import announce_bootstrap
     from bot.services import load_services, prepare_storage
 
     workers = workers or settings.workers
@@ -76,7 +83,7 @@ def serve(settings: Settings, workers: int | None = None) -> int:
                 announce_bootstrap(password)
             print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), 1 worker", flush=True)
             _announce_telegram(settings)
-            server = _server(uvicorn.Config(create_app(settings, services), **common))
+            server = _server(uvicorn.Config(build_app(settings, services), **common))
             try:
                 server.run()
             except KeyboardInterrupt:  # a second Ctrl+C during shutdown
@@ -173,13 +180,63 @@ def settings_json(settings: Settings) -> str:
     return json.dumps(values)
 
 
-def worker_app():  # noqa: ANN201 - a FastAPI app
+def worker_app() -> FastAPI:
     """Each uvicorn worker's app: the parent's settings, services loaded (not migrated) in the worker's lifespan."""
-    from bot.channels.web.app import create_app
-
     raw = os.environ.get(SETTINGS_ENV)
     settings = Settings(**json.loads(raw)) if raw else Settings()
-    return create_app(settings, prepare=False)
+    return build_app(settings, prepare=False)
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory`: settings from the environment."""
+    return build_app(Settings())
+
+
+def build_app(settings: Settings, services: Services | None = None, *, prepare: bool = True) -> FastAPI:
+    """The web app, and with a Telegram token the bot beside it: its webhook route, and the bot running for the
+    app's lifetime (by webhook when a secret is set, else long polling, one worker only)."""
+    from bot.channels.web.app import create_app
+
+    if settings.telegram_token is None:
+        return create_app(settings, services, prepare=prepare)
+    from bot.channels.telegram.app import running
+
+    by_webhook = settings.telegram_webhook_secret is not None
+    return create_app(settings, services, prepare=prepare, routers=[telegram_webhook(settings)],
+                      companion=lambda loaded: running(loaded, webhook=by_webhook))
+
+
+def telegram_webhook(settings: Settings) -> APIRouter:
+    """`POST /telegram/webhook`: Telegram delivers updates here with the shared secret, compared in constant time;
+    without a configured secret every call is refused. The route finds the bot that `running` started over the
+    app's services."""
+    from telegram import Update
+
+    from bot.channels.telegram.app import WEBHOOK_PATH, application_for
+
+    expected = settings.telegram_webhook_secret.get_secret_value().encode() if settings.telegram_webhook_secret else None
+    api = APIRouter()
+
+    @api.post(WEBHOOK_PATH, include_in_schema=False)
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(WEBHOOK_SECRET_HEADER, "").encode()
+        if expected is None or not hmac.compare_digest(given, expected):
+            log.warning("refused a Telegram webhook call without the right secret")
+            return Response(status_code=403)
+        application = application_for(request.app.state.services)
+        if application is None or not application.running:
+            return Response(status_code=503)  # not connected yet: Telegram delivers the update again later
+        try:
+            data = await request.json()
+            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+        except (ValueError, KeyError, TypeError):
+            update = None
+        if update is None:
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    return api
 
 
 def _announce_telegram(settings: Settings) -> None:

@@ -5,25 +5,21 @@ starts it (lifespan), or handed in ready-made by tests: `create_app(settings, se
 `vejviser serve` is made with `prepare=False`: its lifespan does not touch the database (the parent migrated it),
 so a worker started while the database is down serves 503 with Retry-After until it is back.
 
-Run it with `vejviser serve`, or `uvicorn --factory bot.channels.web.app:app_from_environment` for a quick look.
+Run it with `vejviser serve`, or `uvicorn --factory bot.channels.server:app_from_environment` for a quick look.
 
-The Telegram bot plugs in through two optional hooks in `bot/channels/telegram/` (its own package), used only when
-`VEJVISER_TELEGRAM_TOKEN` is set:
-- `bot.channels.telegram.webhook.router(settings) -> APIRouter`, mounted as is (it serves `/telegram/webhook`; its
-  handlers find the services at `request.app.state.services`);
-- `bot.channels.telegram.app.running(services, *, webhook: bool)`, an async context manager that runs the bot for
-  the app's lifetime (`webhook=False`: long polling beside the web, one worker only).
+The web knows no other door: the server (bot/channels/server.py) hosts the Telegram bot beside it by handing in
+`routers` to mount (its webhook) and a `companion` that runs for the app's lifetime (the bot).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -60,9 +56,14 @@ Authenticate with `Authorization: Bearer <token>`; the coordinator creates token
 """
 
 
-def create_app(settings: Settings, services: Services | None = None, *, prepare: bool = True) -> FastAPI:
+Companion = Callable[[Services], AbstractAsyncContextManager[None]]
+
+
+def create_app(settings: Settings, services: Services | None = None, *, prepare: bool = True,
+               routers: Sequence[APIRouter] = (), companion: Companion | None = None) -> FastAPI:
     """Build the app; `services` given means the caller owns them (tests), else the lifespan loads them, after
-    migrating and making the first coordinator unless `prepare=False` (the server's parent did that)."""
+    migrating and making the first coordinator unless `prepare=False` (the server's parent did that). `routers` are
+    mounted beside the web's own, and `companion(services)` runs for the app's lifetime (the server's Telegram bot)."""
     web = WebConfig.from_settings(settings)
 
     @contextlib.asynccontextmanager
@@ -78,7 +79,7 @@ def create_app(settings: Settings, services: Services | None = None, *, prepare:
         if loaded.corpus_sync is not None:
             tasks.append(asyncio.create_task(follow(loaded.corpus_sync, settings.corpus_poll_seconds)))
         try:
-            async with _telegram_running(settings, loaded):
+            async with companion(loaded) if companion is not None else contextlib.nullcontext():
                 yield
         finally:
             for task in tasks:
@@ -110,7 +111,8 @@ def create_app(settings: Settings, services: Services | None = None, *, prepare:
     for module in (api, api_accounts, auth, second_factor, pages, dashboard, admin, insights, documents, chat):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    _mount_telegram_webhook(app, settings)
+    for router in routers:
+        app.include_router(router)
     return app
 
 
@@ -136,37 +138,3 @@ async def _deliver_web_notifications(services: Services, interval_seconds: float
         except Exception:  # a database hiccup must not end the loop; the next round retries
             log.warning("web outbox delivery failed; retrying", exc_info=True)
         await asyncio.sleep(interval_seconds)
-
-
-def _mount_telegram_webhook(app: FastAPI, settings: Settings) -> None:
-    if settings.telegram_token is None:
-        return
-    webhook = _optional_module("bot.channels.telegram.webhook")
-    if webhook is not None and hasattr(webhook, "router"):
-        app.include_router(webhook.router(settings))
-
-
-@contextlib.asynccontextmanager
-async def _telegram_running(settings: Settings, services: Services) -> AsyncIterator[None]:
-    """Run the Telegram bot beside the web when a token is set: by webhook if a secret is set, else polling."""
-    telegram = _optional_module("bot.channels.telegram.app") if settings.telegram_token is not None else None
-    if telegram is None or not hasattr(telegram, "running"):
-        yield
-        return
-    async with telegram.running(services, webhook=settings.telegram_webhook_secret is not None):
-        yield
-
-
-def _optional_module(name: str):  # noqa: ANN202 - a module or None
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            log.warning("Telegram token set, but %s is not installed; the web runs without the bot", name)
-            return None
-        raise
-
-
-def app_from_environment() -> FastAPI:
-    """For `uvicorn --factory`: settings from the environment."""
-    return create_app(Settings())

@@ -14,8 +14,8 @@ from telegram_fakes import Person
 from telegram_setup import ANSWERABLE, TOKEN, WEBHOOK_SECRET
 
 from bot.channels.cli.main import main as vejviser
+from bot.channels.server import build_app
 from bot.channels.telegram.app import run_polling, set_webhook, start_bot, stop_bot, webhook_url
-from bot.channels.web.app import create_app
 from bot.core.settings import Settings
 from bot.people.actors import SYSTEM
 from bot.services import Services
@@ -34,7 +34,7 @@ def api() -> Iterator[BotApiStandIn]:
 def web(api: BotApiStandIn, services: Services) -> Iterator[TestClient]:
     """The real web app with the bot in webhook mode, its Bot API calls going to the stand-in."""
     services.settings = services.settings.model_copy(update={"telegram_api_base": api.base_url, "secret_key": SecretStr(SECRET_KEY)})
-    app = create_app(services.settings, services)
+    app = build_app(services.settings, services)
     with TestClient(app, base_url="https://testserver") as client:
         api.wait_for("getMe", timeout=20)
         yield client
