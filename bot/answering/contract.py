@@ -5,14 +5,19 @@ importing a door."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import InvalidInput, InvalidQuestion
+
+if TYPE_CHECKING:
+    from bot.answering.answer import Answer
+    from bot.answering.engine import AnswerEngine
+    from index.fusion import FusionMethod
 
 CONTRACT_KEYS = ("question", "language", "status", "answer", "confidence", "citations")
 
 
-def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: str | None = None) -> dict[str, Any]:
+def answer_json(answer: Answer, *, explain: bool = False) -> dict[str, Any]:
     """The `--json` object: exactly the contract's keys, which other tools depend on; the validity notices are
     written into `answer`, where a reader sees them. With `explain`, the confidence features and whether the
     question fell in the middle band too (eval fits on the one and scores the other)."""
@@ -26,7 +31,7 @@ def answer_json(engine: Any, answer: Any, *, explain: bool = False, question: st
     return data
 
 
-def run_batch(engine: Any, rows: Iterable[dict[str, Any] | InvalidInput], *, fusion: str | None = None,
+def run_batch(engine: AnswerEngine, rows: Iterable[dict[str, Any] | InvalidInput], *, fusion: FusionMethod | None = None,
               explain: bool = False) -> Iterator[dict[str, Any]]:
     """One output object per input line, with its id; a bad line yields an error object and the batch goes on."""
     for row in rows:
@@ -38,4 +43,4 @@ def run_batch(engine: Any, rows: Iterable[dict[str, Any] | InvalidInput], *, fus
         except InvalidQuestion as exc:
             yield {"id": row.get("id"), "error": str(exc)}
             continue
-        yield {"id": row.get("id"), **answer_json(engine, answer, explain=explain)}
+        yield {"id": row.get("id"), **answer_json(answer, explain=explain)}

@@ -20,6 +20,8 @@ from bot.core.settings import Settings
 from bot.privacy.notice import removal_note
 
 if TYPE_CHECKING:
+    from bot.answering.answer import Answer
+    from bot.answering.engine import AnswerEngine
     from corpus.document import Document
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -130,11 +132,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     # A running service answers the same question the same way, without loading the model (issue 19).
     remote = None if args.fusion or args.explain else ask_service(settings, question)
     if remote is not None:
-        print(json.dumps(answer_json(None, remote), ensure_ascii=False) if args.json else render_text(remote))
+        print(json.dumps(answer_json(remote), ensure_ascii=False) if args.json else render_text(remote))
         return EXIT_OK
     engine = AnswerEngine.load(settings)
     answer = engine.ask(question, method=args.fusion)
-    print(json.dumps(answer_json(engine, answer, explain=args.explain), ensure_ascii=False) if args.json else render_text(answer))
+    print(json.dumps(answer_json(answer, explain=args.explain), ensure_ascii=False) if args.json else render_text(answer))
     return EXIT_OK
 
 
@@ -167,7 +169,7 @@ def _argv_text(value: str) -> str | bytes:
         return value.encode("utf-8", "surrogateescape")
 
 
-def render_text(answer: Any) -> str:
+def render_text(answer: Answer) -> str:
     """The readable form of an answer for a terminal."""
     lines = [answer.answer, ""]
     for notice in answer.notices:
@@ -180,7 +182,7 @@ def render_text(answer: Any) -> str:
     return "\n".join(lines)
 
 
-def _interactive(engine: Any, *, as_json: bool) -> int:
+def _interactive(engine: AnswerEngine, *, as_json: bool) -> int:
     print("Vejviser — skriv et spørgsmål (tom linje eller Ctrl-D afslutter).", file=sys.stderr)
     # Lines are read as bytes: one that is not UTF-8 is refused like any unusable question, not a crash.
     stream = getattr(sys.stdin, "buffer", None)
@@ -193,7 +195,7 @@ def _interactive(engine: Any, *, as_json: bool) -> int:
         except InvalidQuestion as exc:
             print(f"vejviser: {exc}", file=sys.stderr)
             continue
-        print(json.dumps(answer_json(engine, answer), ensure_ascii=False) if as_json else render_text(answer), flush=True)
+        print(json.dumps(answer_json(answer), ensure_ascii=False) if as_json else render_text(answer), flush=True)
         print(file=sys.stderr)
     return EXIT_OK
 

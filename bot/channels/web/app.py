@@ -56,7 +56,7 @@ Authenticate with `Authorization: Bearer <token>`; the coordinator creates token
 """
 
 
-Companion = Callable[[Services], AbstractAsyncContextManager[None]]
+Companion = Callable[[Services], AbstractAsyncContextManager[object]]
 
 
 def create_app(settings: Settings, services: Services | None = None, *, prepare: bool = True,
