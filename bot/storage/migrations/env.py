@@ -6,8 +6,11 @@ To write a new revision after changing bot/storage/models.py:
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
-from sqlalchemy import create_engine
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Connection, create_engine
 
 from bot.storage.models import Base, UTCDateTime
 
@@ -15,14 +18,14 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our column types as plain SQLAlchemy ones, so a revision never imports today's models."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False
 
 
-def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -38,6 +41,9 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("alembic: no database: give sqlalchemy.url, or migrate with `vejviser` (Database.migrate)")
+    engine = create_engine(url)
     with engine.begin() as conn:
         run_migrations(conn)
