@@ -19,7 +19,7 @@ run: setup
 test: setup-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# ruff (imports sorted, bugbear) on everything, mypy --strict on the answering layers: zero findings.
+# ruff (imports sorted, bugbear) on everything, mypy --strict on corpus, index and bot below the doors: zero findings.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check corpus index bot eval tests scripts
 	$(BIN)/mypy
