@@ -58,8 +58,8 @@ class DenseIndex:
 
 def use_search_threads(threads: int) -> None:
     """Search on this many OpenMP threads. FAISS takes every core by default, and on cores shared with other work
-    that made one exact search slower, not faster (docs/BENCHMARKS.md, vectors: 10k chunks, median 15.9 ms on all
-    threads, 0.35 ms on one)."""
+    that made one exact search slower, not faster (docs/BENCHMARKS.md, vectors: 10k chunks, median 15.8 ms on every
+    core, 0.35 ms on one)."""
     import faiss
 
     faiss.omp_set_num_threads(threads)

@@ -60,7 +60,7 @@ def test_a_form_without_its_answer_still_routes(chat, services, engine_calls):  
     assert "R-00001" in routed.text and engine_calls == [UNANSWERED]
 
 
-def test_another_caseworkers_token_is_not_hers(client, chat, services, people, engine_calls):  # type: ignore[no-untyped-def]
+def test_another_caseworkers_token_is_not_hers(chat, services, people):  # type: ignore[no-untyped-def]
     html = post_form(chat, "/chat", "/chat/ask", {"question": ANSWERABLE}).text
     token = TOKEN.search(html)[1]
     assert services.assistant.recall(people.caseworker, token) is not None
