@@ -57,12 +57,15 @@ class DenseIndex:
 
 
 def use_search_threads(threads: int) -> None:
-    """Search on this many OpenMP threads. FAISS takes every core by default, and on cores shared with other work
-    that made one exact search slower, not faster (docs/BENCHMARKS.md, vectors: 10k chunks, median 15.8 ms on every
-    core, 0.35 ms on one)."""
+    """Search on this many threads: FAISS's OpenMP and numpy's BLAS (the question bank's similarities). Both take
+    every core by default, and on cores shared with other work that made a search slower, not faster
+    (docs/BENCHMARKS.md, vectors: 10k chunks, median 15.8 ms on every core, 0.35 ms on one; the bank's 2,007 × 384
+    product 5.7 ms on two BLAS threads, 0.09 ms on one)."""
     import faiss
+    from threadpoolctl import threadpool_limits
 
     faiss.omp_set_num_threads(threads)
+    threadpool_limits(threads, user_api="blas")
 
 
 def choose_kind(requested: str, size: int, threshold: int) -> IndexKind:

@@ -32,8 +32,9 @@ from bot.core.settings import Settings
 from corpus.document import Document, DocumentMetadata
 from corpus.pipeline import IngestedDocument, safe_doc_id
 from corpus.store import CorpusStore, WrittenDocument, corpus_fingerprint
-from index.embedder import Embedder
+from index.embedder import Embedder, TokenEncoder
 from index.fusion import FusionMethod
+from index.passage_tokens import PassageTokens, passage_tokens
 from index.question_bank import QuestionBank, bank_for
 from index.store import Hit, HybridIndex, Sentence, checksum_problems, read_manifest
 
@@ -77,7 +78,7 @@ class AnswerEngine:
 
     def __init__(self, settings: Settings, embedder: Embedder, index: HybridIndex, ingested: list[IngestedDocument],
                  corpus: CorpusStore, confidence: ConfidenceModel, model_checksum: str,
-                 bank: QuestionBank | None = None) -> None:
+                 bank: QuestionBank | None = None, tokens: PassageTokens | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.index = index
@@ -87,6 +88,8 @@ class AnswerEngine:
         self.confidence_model = confidence
         self.model_checksum = model_checksum
         self.bank = bank
+        # The word alignment's passage token vectors: stored ones from `load`, else computed once and remembered.
+        self.tokens = tokens or (PassageTokens(embedder) if isinstance(embedder, TokenEncoder) else None)
         self.language = LanguageDetector()
         self._lock = threading.RLock()
         self._manifest_mtime = _mtime(settings.index_dir / "manifest.json")
@@ -116,8 +119,10 @@ class AnswerEngine:
             log.info("no index yet: building it once at %s", settings.index_dir)
             index = build_index(settings, embedder, checksum, ingested, corpus_hash)
         bank = bank_for(embedder, [c for item in ingested for c in item.chunks], checksum, settings.cache_dir)
+        tokens = (passage_tokens(embedder, [c.text for c in index.chunks], checksum, settings.cache_dir)
+                  if isinstance(embedder, TokenEncoder) else None)
         return cls(settings, embedder, index, ingested, corpus, ConfidenceModel.load(settings.calibration_file), checksum,
-                   bank)
+                   bank, tokens)
 
     def warm_up(self) -> None:
         """Answer one question per language and throw the answers away, so the first caseworker's question is as
@@ -252,7 +257,7 @@ class AnswerEngine:
             "rare_term_coverage": self._rare_term_coverage(question_terms, chunk_terms),
             "answer_kind_missing": _answer_kind_missing(question, quote_text, top.chunk.text),
         }
-        features.update(word_alignment(question, top.chunk.text, quotes[0], self.embedder, self.index.analyzer))
+        features.update(word_alignment(question, top.chunk.text, quotes[0], self.tokens, self.index.analyzer))
         return features
 
     def _rare_term_coverage(self, question_terms: set[str], chunk_terms: set[str]) -> float:

@@ -46,6 +46,21 @@ def test_token_vectors_and_ids_match_sentence_transformers(onnx_embedder, st_emb
     assert onnx_embedder.embed([], kind="query").shape == (0, 384)
 
 
+def test_a_questions_token_vectors_from_its_embedding_run_are_those_of_a_run_of_their_own(onnx_embedder) -> None:
+    question = TEXTS[0]
+    onnx_embedder.embed([question], kind="query")  # keeps its late layer for the word alignment
+    reused = onnx_embedder.token_vectors(question, kind="query")
+    onnx_embedder.embed([TEXTS[1]], kind="query")  # another question replaces it: computed afresh
+    fresh = onnx_embedder.token_vectors(question, kind="query")
+    assert reused[0] == fresh[0]
+    assert np.array_equal(reused[1], fresh[1])
+    onnx_embedder.embed([question], kind="query")
+    as_passage = onnx_embedder.token_vectors(question, kind="passage")  # another prompt: never the kept query run
+    assert not np.allclose(as_passage[1], reused[1], atol=1e-3)
+    assert np.allclose(onnx_embedder.embed([question], kind="query"), onnx_embedder.embed([question, TEXTS[1]], kind="query")[:1],
+                       atol=1e-5)
+
+
 def test_the_graph_shares_the_folders_identity_so_it_queries_the_same_index(onnx_embedder, st_embedder) -> None:
     assert onnx_embedder.model_id == st_embedder.model_id
     assert onnx_embedder.checksum == st_embedder.checksum
