@@ -4,7 +4,8 @@ Two steps, so the web server can split them between its processes:
 - `prepare_storage(settings)`: migrate the database and make sure a coordinator exists. Once, in `vejviser serve`'s
   parent, before any worker starts; the only step that needs the database to be up.
 - `load_services(settings)`: load the answer engine and open (lazily) the database. In each worker; a database
-  that is down then costs 503s until it is back, never a worker.
+  that is down then costs 503s until it is back, never a worker. With several workers the parent loads the engine
+  once (`load_engine`) and the workers are forked from it: each gets the loaded engine and opens its own database.
 `build_services(settings)` does both, for one-process doors (`vejviser telegram`, the CLI, tests):
 `build_services(settings, embedder=HashingEmbedder())` gives a small, fast engine.
 """
@@ -81,16 +82,27 @@ def prepare_storage(settings: Settings) -> str | None:
         database.close()
 
 
-def load_services(settings: Settings, *, embedder: Embedder | None = None) -> Services:
-    """Load the engine and the services over a database that is not touched yet (it may be down: 503 until up)."""
+def load_engine(settings: Settings, *, embedder: Embedder | None = None) -> AnswerEngine:
+    """The answer engine, loaded (its index built on a first start) and warmed: the first question is not the slow one."""
     from bot.answering.engine import AnswerEngine
+
+    engine = AnswerEngine.load(settings, embedder=embedder)
+    engine.warm_up()
+    return engine
+
+
+def load_services(settings: Settings, *, embedder: Embedder | None = None, engine: AnswerEngine | None = None) -> Services:
+    """Load the engine (or take one loaded before this worker was forked, its index files checked again) and the
+    services over a database that is not touched yet (it may be down: 503 until up)."""
     from bot.people.accounts import AccountService
     from bot.publishing.ledger import CorpusLedger
     from bot.publishing.sync import CorpusSync, SharedPublisher
     from bot.queue import RequisitionService
 
-    engine = AnswerEngine.load(settings, embedder=embedder)
-    engine.warm_up()  # before the worker reports ready: the first question is not the slow one
+    if engine is None:
+        engine = load_engine(settings, embedder=embedder)
+    else:
+        engine.check_index()
     database, anchor = open_database(settings)
     publisher: Publisher = engine
     sync = None

@@ -429,6 +429,14 @@ class AnswerEngine:
             self._verified_files = signature
         return problems
 
+    def check_index(self) -> None:
+        """Refuse to serve over a damaged index, as loading it would: a worker forked from a loaded parent checks the
+        files again before it serves (docs/SERVICE.md)."""
+        problems = self.index_problems()
+        if problems:
+            raise IndexMismatch(f"The index at {self.settings.index_dir} is damaged ({'; '.join(problems[:3])}): "
+                                "run `vejviser index build`.")
+
     def _reload_if_changed(self) -> None:
         """Another worker published a document: pick up its index (a stat per question, nothing more)."""
         mtime = _mtime(self.settings.index_dir / "manifest.json")

@@ -3,20 +3,23 @@
     vejviser serve                      # http://127.0.0.1:8000, SQLite, one worker
     VEJVISER_DATABASE_URL=postgresql+psycopg://... vejviser serve --host 0.0.0.0 --workers 4
 
-Everything that must happen once (build the index on a first start, migrate the database, create the
-coordinator and print its one-time password) happens here, before any worker starts; the workers then only
-load, and never touch the database while starting: a worker started during a database outage serves 503
-until the database is back instead of failing (which would make uvicorn stop the whole server). The parent
-holds no answer engine. Several workers need PostgreSQL: they share its queue, while an SQLite file would
-serialise them.
+Everything that must happen once (load the answer engine, building the index on a first start; migrate the
+database; create the coordinator and print its one-time password) happens here, before any worker starts. With
+several workers the parent then forks them: each inherits the loaded, warmed engine (its memory shared with the
+parent's until written, instead of a second load of ~600 MiB and ~8 s per worker) and opens its own database
+connections. A worker never touches the database while starting: one started during a database outage serves 503
+until the database is back instead of failing (which would make uvicorn stop the whole server). Several workers
+need PostgreSQL: they share its queue, while an SQLite file would serialise them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
-import json
 import logging
-import os
+import multiprocessing
+import socket
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -25,10 +28,10 @@ from bot.core.errors import ConfigurationError
 from bot.core.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.answering.engine import AnswerEngine
     from bot.services import Services
 
 log = logging.getLogger(__name__)
-SETTINGS_ENV = "VEJVISER_SERVE_SETTINGS"  # how the parent hands its exact settings to its workers
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -61,7 +64,7 @@ def serve(settings: Settings, workers: int | None = None) -> int:
     import uvicorn
 
     from bot.channels.web.app import announce_bootstrap
-    from bot.services import load_services, prepare_storage
+    from bot.services import load_engine, load_services, prepare_storage
 
     workers = workers or settings.workers
     check_deployment(settings, workers)
@@ -94,21 +97,50 @@ def serve(settings: Settings, workers: int | None = None) -> int:
             log.error("the server stopped without being asked to (see the lines above); exiting with 1")
             return 1
         return 0
-    # The parent holds no engine (a worker's 1 GB): a first start's index is built in a child that then exits.
-    ensure_index(settings)
+    # Loaded once, here: the workers are forked from this process and inherit it.
+    engine = load_engine(settings)  # builds the index on a first start
     password = prepare_storage(settings)  # migrations and the first coordinator: here, once, never in a worker
     if password and settings.coordinator_password is None:
         announce_bootstrap(password)
     print(f"Vejviser: serving on {settings.host}:{settings.port} ({scheme}), {workers} worker(s)", flush=True)
     _announce_telegram(settings)
-    os.environ[SETTINGS_ENV] = settings_json(settings)
-    config = uvicorn.Config("bot.channels.server:worker_app", factory=True, workers=workers, **common)
+    config = uvicorn.Config(build_app(settings, prepare=False, engine=engine), workers=workers, **common)
     supervisor = _Supervisor(config, sockets=[config.bind_socket()])
-    supervisor.run()
+    with _workers_forked():
+        supervisor.run()
     if not supervisor.signalled:
         log.error("the server stopped without being asked to (see the lines above); exiting with 1")
         return 1
     return 0
+
+
+@contextlib.contextmanager
+def _workers_forked() -> Iterator[None]:
+    """Have uvicorn's supervisor fork its workers from this process instead of spawning fresh interpreters.
+
+    Spawned, each worker imported everything and loaded its own engine (37 s to listening with two, docs/
+    BENCHMARKS-SERVING.md); forked, it starts in milliseconds with the parent's engine, and a replacement for a
+    killed worker too. uvicorn has no setting for this, so the one function its supervisor calls to make a worker
+    process (`get_subprocess`, uvicorn 0.30 to 0.55) is swapped for the supervisor's lifetime; the worker still runs
+    uvicorn's own `subprocess_started`. Nothing here holds a thread or a connection at the fork: the engine runs
+    on the calling thread, and the database connections were closed after the migrations.
+    """
+    from uvicorn.supervisors import multiprocess
+
+    original = multiprocess.get_subprocess
+    multiprocess.get_subprocess = _forked_subprocess
+    try:
+        yield
+    finally:
+        multiprocess.get_subprocess = original
+
+
+def _forked_subprocess(config: Any, target: Callable[..., None], sockets: list[socket.socket]) -> Any:  # noqa: ANN401 - uvicorn's Config, a Process
+    """uvicorn's `get_subprocess`, with fork for spawn."""
+    from uvicorn._subprocess import subprocess_started
+
+    kwargs = {"config": config, "target": target, "sockets": sockets, "stdin_fileno": None}
+    return multiprocessing.get_context("fork").Process(target=subprocess_started, kwargs=kwargs)
 
 
 def _server(config: Any) -> Any:  # noqa: ANN401 - a uvicorn.Server
@@ -143,67 +175,25 @@ def _Supervisor(config: Any, sockets: list[Any]) -> Any:  # noqa: N802, ANN401 -
     return Supervisor(config, sockets=sockets)
 
 
-def ensure_index(settings: Settings) -> None:
-    """Check (and on a first start build) the index in a short-lived child, so the parent never loads the model."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    child = context.Process(target=_load_engine_once, args=(settings_json(settings),), name="vejviser-index-check")
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise ConfigurationError(
-            "The answer engine could not be loaded (the reason is above); fix it (usually `vejviser index build`) "
-            "and start again.")
-
-
-def _load_engine_once(raw: str) -> None:
-    """In the spawned child: load the engine (building a missing index), then exit and free its memory."""
-    import sys
-
-    from bot.answering.engine import AnswerEngine
-    from bot.core.errors import VejviserError
-
-    try:
-        AnswerEngine.load(Settings(**json.loads(raw)))
-    except VejviserError as exc:
-        print(f"vejviser: {exc}", file=sys.stderr, flush=True)
-        sys.exit(1)
-
-
-def settings_json(settings: Settings) -> str:
-    """The settings with their secrets, for this machine's own worker processes (inherited environment)."""
-    values = settings.model_dump(mode="json")
-    for name, value in settings:
-        if hasattr(value, "get_secret_value"):
-            values[name] = value.get_secret_value()
-    return json.dumps(values)
-
-
-def worker_app() -> FastAPI:
-    """Each uvicorn worker's app: the parent's settings, services loaded (not migrated) in the worker's lifespan."""
-    raw = os.environ.get(SETTINGS_ENV)
-    settings = Settings(**json.loads(raw)) if raw else Settings()
-    return build_app(settings, prepare=False)
-
-
 def app_from_environment() -> FastAPI:
     """For `uvicorn --factory`: settings from the environment."""
     return build_app(Settings())
 
 
-def build_app(settings: Settings, services: Services | None = None, *, prepare: bool = True) -> FastAPI:
+def build_app(settings: Settings, services: Services | None = None, *, prepare: bool = True,
+              engine: AnswerEngine | None = None) -> FastAPI:
     """The web app, and with a Telegram token the bot beside it: its webhook route, and the bot running for the
-    app's lifetime (by webhook when a secret is set, else long polling, one worker only)."""
+    app's lifetime (by webhook when a secret is set, else long polling, one worker only). `engine`: loaded by the
+    server's parent before it forked the workers."""
     from bot.channels.web.app import create_app
 
     if settings.telegram_token is None:
-        return create_app(settings, services, prepare=prepare)
+        return create_app(settings, services, prepare=prepare, engine=engine)
     from bot.channels.telegram.app import running
 
     by_webhook = settings.telegram_webhook_secret is not None
     return create_app(settings, services, prepare=prepare, routers=[telegram_webhook(settings)],
-                      companion=lambda loaded: running(loaded, webhook=by_webhook))
+                      companion=lambda loaded: running(loaded, webhook=by_webhook), engine=engine)
 
 
 def telegram_webhook(settings: Settings) -> APIRouter:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -45,6 +47,9 @@ from bot.core.settings import Settings
 from bot.publishing.sync import follow
 from bot.services import Services, load_services, prepare_storage
 
+if TYPE_CHECKING:
+    from bot.answering.engine import AnswerEngine
+
 log = logging.getLogger(__name__)
 
 API_DESCRIPTION = """\
@@ -60,10 +65,12 @@ Companion = Callable[[Services], AbstractAsyncContextManager[object]]
 
 
 def create_app(settings: Settings, services: Services | None = None, *, prepare: bool = True,
-               routers: Sequence[APIRouter] = (), companion: Companion | None = None) -> FastAPI:
+               routers: Sequence[APIRouter] = (), companion: Companion | None = None,
+               engine: AnswerEngine | None = None) -> FastAPI:
     """Build the app; `services` given means the caller owns them (tests), else the lifespan loads them, after
-    migrating and making the first coordinator unless `prepare=False` (the server's parent did that). `routers` are
-    mounted beside the web's own, and `companion(services)` runs for the app's lifetime (the server's Telegram bot)."""
+    migrating and making the first coordinator unless `prepare=False` (the server's parent did that), over `engine`
+    when the parent loaded one before forking its workers. `routers` are mounted beside the web's own, and
+    `companion(services)` runs for the app's lifetime (the server's Telegram bot)."""
     web = WebConfig.from_settings(settings)
 
     @contextlib.asynccontextmanager
@@ -73,7 +80,7 @@ def create_app(settings: Settings, services: Services | None = None, *, prepare:
             password = await run_in_threadpool(prepare_storage, settings)
             if password and settings.coordinator_password is None:
                 announce_bootstrap(password)
-        loaded = services or await run_in_threadpool(load_services, settings)
+        loaded = services or await run_in_threadpool(functools.partial(load_services, settings, engine=engine))
         app.state.services = loaded
         tasks = [asyncio.create_task(_deliver_web_notifications(loaded))]
         if loaded.corpus_sync is not None:

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from bot.channels.server import _announce_telegram, check_deployment, settings_json
+from bot.channels.server import _announce_telegram, check_deployment
 from bot.core.errors import ConfigurationError
 from eval.bench.serve import stop_process_group
 from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, child_pids, local_port, web_settings
@@ -41,51 +41,46 @@ def test_serve_says_whether_and_how_it_answers_on_telegram(engine_dir, capsys, o
     assert said in capsys.readouterr().out
 
 
-def test_several_workers_start_from_a_parent_without_an_engine_and_a_patient_health_check(engine_dir, monkeypatch):
-    """Issue 18.5/18.6: the parent never loads an answer engine (a worker's 1 GB; the index check runs in a child
-    that exits), and uvicorn's worker health check waits the configured time instead of its fixed 5 s, which
-    killed workers still loading on a busy machine."""
+def test_several_workers_are_forked_from_a_parent_that_loaded_the_engine_once(engine_dir, monkeypatch):
+    """Issue 19: the parent loads the engine once and uvicorn forks the workers from it (each inherits the loaded
+    engine instead of loading its own), only while the supervisor runs; and the worker health check waits the
+    configured time instead of uvicorn's fixed 5 s, which killed workers still loading on a busy machine."""
+    import multiprocessing
+
+    from uvicorn.supervisors import multiprocess
+
     import bot.channels.server as serve_module
     import bot.services
-    from bot.answering.engine import AnswerEngine
 
-    def no_engine_here(*args, **kwargs):
-        raise AssertionError("the parent loaded an answer engine")
-
-    monkeypatch.setattr(AnswerEngine, "load", no_engine_here)
-    monkeypatch.setattr(bot.services, "load_services", no_engine_here)
+    loaded = []
+    monkeypatch.setattr(bot.services, "load_engine", lambda settings: loaded.append(settings) or object())
     monkeypatch.setattr(bot.services, "prepare_storage", lambda settings: None)
+    spawn_factory = multiprocess.get_subprocess
     started = []
 
     class Supervisor:
         signalled = True
 
         def __init__(self, config, sockets):
-            started.append(config)
-            for sock in sockets:
-                sock.close()
+            self.config, self.sockets = config, sockets
 
         def run(self):
-            pass
+            worker = multiprocess.get_subprocess(self.config, lambda sockets: None, self.sockets)
+            started.append((self.config, worker))
+            for sock in self.sockets:
+                sock.close()
 
     monkeypatch.setattr(serve_module, "_Supervisor", Supervisor)
     settings = web_settings(engine_dir, database_url="postgresql+psycopg://u@127.0.0.1/db", host="127.0.0.1",
                             port=local_port())
 
     assert serve_module.serve(settings, 2) == 0
-    [config] = started
-    assert config.workers == 2
+    [(config, worker)] = started
+    assert len(loaded) == 1
+    assert isinstance(worker, multiprocessing.get_context("fork").Process)
+    assert multiprocess.get_subprocess is spawn_factory  # uvicorn's own again once the supervisor stopped
+    assert config.workers == 2 and not isinstance(config.app, str)  # the app object, engine inside, not an import
     assert config.timeout_worker_healthcheck == settings.worker_healthcheck_seconds >= 30
-
-
-def test_workers_get_the_parents_settings_with_secrets(engine_dir):
-    import json
-
-    from bot.core.settings import Settings
-
-    settings = web_settings(engine_dir, port=1234)
-    again = Settings(**json.loads(settings_json(settings)))
-    assert again.port == 1234 and again.secret_key.get_secret_value() == SECRET_KEY
 
 
 @pytest.mark.postgres
