@@ -431,7 +431,7 @@ class AnswerEngine:
 
     def check_index(self) -> None:
         """Refuse to serve over a damaged index, as loading it would: a worker forked from a loaded parent checks the
-        files again before it serves (docs/SERVICE.md)."""
+        files again before it serves (bot/channels/server.py)."""
         problems = self.index_problems()
         if problems:
             raise IndexMismatch(f"The index at {self.settings.index_dir} is damaged ({'; '.join(problems[:3])}): "

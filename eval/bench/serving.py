@@ -115,9 +115,8 @@ def startup_table(ctx: Any, runs: list[ServerRun], cold: list[serve.ColdStart], 
         "'listening' is the first accepted TCP connection, 'ready' the first 200 from /healthz/ready, 'first answer' "
         "the first POST /api/ask answered, all from the process's start. 'First request ms' is that request alone; "
         "'later p50' is the same server's p50 at one client, to compare the first question with later ones.",
-        "With one worker the server loads and warms the engine before it listens. With several, the parent first checks "
-        "the index in a child that loads the engine once and exits (issue 18: the parent holds no engine), then binds "
-        "the port; connections queue until a worker has loaded its own engine.",
+        "The server loads and warms the engine before it listens. With several workers the parent loads it once and "
+        "uvicorn forks the workers from it, each with the loaded engine and its own database connections.",
         "`vejviser ask` rows: median of the runs, each a new process (the data folder is the benchmark's own); 'reusing "
         "the running service' is the same command with VEJVISER_SERVICE_TOKEN set while the one-worker server runs.",
     ]
@@ -172,8 +171,8 @@ def memory_table(runs: list[ServerRun]) -> Table:
         "PSS charges each shared page to its sharers in equal parts, so the PSS of all processes is what the server "
         "costs the machine; 'shared' is resident memory another process maps too (libraries, and pages inherited "
         "over fork).",
-        "uvicorn starts its workers with spawn: each loads its own engine, so they share the libraries' code and the ONNX "
-        "weights they map from the same file (`onnx/model.onnx.data`), not the tokenizer or the word lists, which "
-        "each worker builds on its heap (the worker table); sharing those would take forking after the load.",
+        "The workers are forked from the parent after it loaded the engine: the tokenizer, the word lists, the index "
+        "and the ONNX weights are pages they share with the parent until one of them writes to a page; what a worker "
+        "holds of its own is what it wrote since (its database connections, answers' scratch memory).",
     ]
     return table
