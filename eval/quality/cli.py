@@ -130,6 +130,8 @@ def calibrate(engine: Any, path: Path) -> None:
             "cv_risk": round(sum(not labels[i] for i in answered) / len(answered), 4) if answered else 0.0,
             "cv_unanswerable_routed": round(sum(folds[i] < threshold for i in unanswerable) / len(unanswerable), 4)
             if unanswerable else 1.0,
+            # what bounds "answered with the right quote" whatever the threshold: answerable ones whose quote is right
+            "quote_right": round(sum(labels[i] for i in chosen if answerable[i]) / max(sum(answerable[i] for i in chosen), 1), 4),
             "cv_band": len(band),
             "cv_band_right": round(sum(labels[i] for i in band) / len(band), 4) if band else 0.0,
         }
