@@ -31,7 +31,7 @@ FILE = "passage_tokens.npz"
 # A passage's vectors take ~0.3 MiB (~200 tokens × 384 float32s; this corpus: 62 passages, 20 MiB) and ~80 ms to
 # compute at a first start; a larger corpus stores none and computes each top passage on first use.
 STORED_PASSAGES_MAX = 300
-MEMORY_ENTRIES = 256  # passages computed at run time and kept (each ~0.3 MiB)
+MEMORY_ENTRIES = 128  # passages computed at run time and kept (each ~0.3 MiB: ~40 MiB at most)
 
 Tokens = tuple[list[tuple[int, int]], np.ndarray]
 
