@@ -375,9 +375,11 @@ def http_rows(results: list[LoadResult]) -> list[dict[str, float]]:
 
 def worker_phases(env: dict[str, str], timeout: float = 300) -> list[dict[str, float | str]]:
     """Seconds and memory of each step a worker takes to become ready, each measured in a fresh child process:
-    the steps of `AnswerEngine.load` and `warm_up` in one, the model's tokenizer alone in another."""
+    the steps of `AnswerEngine.load` and `warm_up` in one, the model's tokenizer alone in another, the graph with
+    and without onnxruntime's weight prepacking in a third."""
     rows = json.loads(_child("eval.bench.serve", "probe_worker", env, timeout))
-    return rows + json.loads(_child("eval.bench.serve", "probe_tokenizer", env, timeout))
+    rows += json.loads(_child("eval.bench.serve", "probe_tokenizer", env, timeout))
+    return rows + json.loads(_child("eval.bench.serve", "probe_graph", env, timeout))
 
 
 def _child(module: str, function: str, env: dict[str, str], timeout: float) -> str:
@@ -436,3 +438,41 @@ def probe_tokenizer() -> None:
     Tokenizer.from_file(str(path))
     steps.step(f"of which: the tokenizer alone ({path.stat().st_size / 2**20:.0f} MiB of JSON; measured in its own process)")
     print(json.dumps(steps.rows))
+
+
+def probe_graph(runs: int = 30) -> None:
+    """In a child: the ONNX graph opened and run on one question's tokens, as shipped (onnxruntime prepacks the
+    weights into memory of its own) and with prepacking off (prints one JSON line)."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from bot.core.settings import Settings
+    from index.onnx import FOLDER, GRAPH
+
+    settings = Settings()
+    path = settings.resolved_model_path / FOLDER / GRAPH
+    if not path.is_file():  # served by sentence-transformers, or the hashing fake
+        print("[]")
+        return
+    ids = np.array([[0] + [100 + i for i in range(20)] + [2]], dtype=np.int64)  # a question's length in tokens
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    rows = []
+    for prepacked in (True, False):
+        steps = _Steps()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = settings.torch_threads
+        options.log_severity_level = 3
+        if not prepacked:
+            options.add_session_config_entry("session.disable_prepacking", "1")
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session.run(["embedding"], feed)
+        steps.step("")  # opening and a first run: the seconds and memory of the row
+        started = time.perf_counter()
+        for _ in range(runs):
+            session.run(["embedding", "late"], feed)
+        per_run = (time.perf_counter() - started) / runs * 1000
+        how = "as shipped, its weights prepacked" if prepacked else "with onnxruntime's prepacking off"
+        steps.rows[-1]["step"] = f"of which: the graph opened and run once, {how}; {per_run:.1f} ms a question (own process)"
+        rows += steps.rows
+        del session
+    print(json.dumps(rows))

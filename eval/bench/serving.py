@@ -78,6 +78,9 @@ def phases_table(phases: list[dict[str, Any]]) -> Table:
         "Measured with /proc/self/smaps_rollup between the steps of `AnswerEngine.load` and `warm_up` in a child "
         "process (eval/bench/serve.py `probe_worker`); anonymous memory is the process's own (heap), the rest of RSS is "
         "file-backed (libraries, the mapped ONNX weights) and shared with any process that maps the same files.",
+        "The graph rows (`probe_graph`, a process of their own): onnxruntime copies the mapped weights into a layout of "
+        "its own for speed (prepacking); with `session.disable_prepacking` that memory is not spent and each question's "
+        "run is slower by the difference shown. The service keeps prepacking on.",
     ]
     return table
 
