@@ -23,8 +23,9 @@ from tests.bot.channels.web.conftest import COORDINATOR_PASSWORD, SECRET_KEY, ch
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.postgres
-# A bound, not a speed target: two workers load their engines at once, which took over 60 s while the machine's two
-# cores also ran other test suites (speed is measured by `vejviser bench`).
+# A bound, not a speed target: when each worker loaded its own engine, two starting at once took over 60 s while the
+# machine's two cores also ran other test suites; forked from a loaded parent they start at once (speed is measured by
+# `vejviser bench`).
 STARTUP_SECONDS = 240
 HEALTHCHECK_SECONDS = Settings.model_fields["worker_healthcheck_seconds"].default  # the server below keeps it
 
