@@ -15,7 +15,7 @@ from index.embedder import TokenEncoder
 from index.lexical import Analyzer
 
 
-def word_alignment(question: str, passage: str, quote: tuple[int, int], encoder: object | None,
+def word_alignment(question: str, passage: str, quote: tuple[int, int], encoder: object,
                    analyzer: Analyzer) -> dict[str, float]:
     """Features `alignment_min`, `alignment_mean` (against the quote) and `chunk_alignment_min` (whole passage);
     empty when the embedder cannot show token vectors or the question has no content words."""

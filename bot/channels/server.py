@@ -121,7 +121,8 @@ def _workers_forked() -> Iterator[None]:
     Spawned, each worker imported everything and loaded its own engine (37 s to listening with two, docs/
     BENCHMARKS-SERVING.md); forked, it starts in milliseconds with the parent's engine, and a replacement for a
     killed worker too. uvicorn has no setting for this, so the one function its supervisor calls to make a worker
-    process (`get_subprocess`, uvicorn 0.30 to 0.55) is swapped for the supervisor's lifetime; the worker still runs
+    process (`get_subprocess`, as uvicorn 0.55 has it; the two-worker tests fail if a later one stops
+    calling it, since a spawned worker cannot receive the loaded app) is swapped for the supervisor's lifetime; the worker still runs
     uvicorn's own `subprocess_started`. Nothing here holds a thread or a connection at the fork: the engine runs
     on the calling thread, and the database connections were closed after the migrations.
     """

@@ -46,10 +46,16 @@ def test_token_vectors_and_ids_match_sentence_transformers(onnx_embedder, st_emb
     assert onnx_embedder.embed([], kind="query").shape == (0, 384)
 
 
-def test_a_questions_token_vectors_from_its_embedding_run_are_those_of_a_run_of_their_own(onnx_embedder) -> None:
+def test_a_questions_token_vectors_from_its_embedding_run_are_those_of_a_run_of_their_own(onnx_embedder,
+                                                                                            monkeypatch) -> None:
     question = TEXTS[0]
     onnx_embedder.embed([question], kind="query")  # keeps its late layer for the word alignment
+    runs = []
+    real_run = onnx_embedder._run
+    monkeypatch.setattr(onnx_embedder, "_run", lambda *args: runs.append(args) or real_run(*args))
     reused = onnx_embedder.token_vectors(question, kind="query")
+    assert runs == []  # no second model run for the same question
+    monkeypatch.undo()
     onnx_embedder.embed([TEXTS[1]], kind="query")  # another question replaces it: computed afresh
     fresh = onnx_embedder.token_vectors(question, kind="query")
     assert reused[0] == fresh[0]
