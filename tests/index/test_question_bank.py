@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from index.question_bank import QuestionBank
+from index.question_bank import QuestionBank, fit_prior, load_bank, save_bank
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -51,3 +53,21 @@ def test_an_empty_bank_grows_too() -> None:
     empty = QuestionBank(np.zeros((0, 1), np.float32), (), "key", ())
     grown = empty.with_questions(_unit(1, 0, 0)[None, :], ["chunk-a"], [("x",)])
     assert grown.support(_unit(1, 0, 0), ["chunk-a"])[0] > 0.99
+
+
+def test_the_prior_reads_which_kind_of_question_the_documents_answer(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    answered = [_unit(1, 0.2 * rng.standard_normal(), 0.2 * rng.standard_normal()) for _ in range(20)]
+    near_misses = [_unit(0.2 * rng.standard_normal(), 0.2 * rng.standard_normal(), 1) for _ in range(8)]
+    vectors = np.stack(answered + near_misses).astype(np.float32)
+    prior = fit_prior(vectors, [True] * 20 + [False] * 8)
+    bank = QuestionBank(vectors, ("chunk-a",) * 20 + ("",) * 8, "key", ((),) * 28, prior)
+    assert bank.features(_unit(0.9, 0.1, 0.1), "chunk-a")["bank_prior"] > 0 > bank.features(
+        _unit(0.1, 0.1, 0.9), "chunk-a")["bank_prior"]
+    save_bank(bank, tmp_path)
+    loaded = load_bank(tmp_path, "key")
+    assert loaded is not None and np.array_equal(loaded.prior, prior)
+    assert loaded.with_questions(_unit(0, 1, 0)[None, :], ["chunk-b"], [("x",)]).prior is loaded.prior
+    # One class only: no prior, and the feature is not measured (the confidence counts it as average).
+    assert len(fit_prior(vectors[:20], [True] * 20)) == 0
+    assert "bank_prior" not in _bank().features(_unit(1, 0, 0), "chunk-a")
