@@ -12,7 +12,7 @@ from typing import Any
 
 from eval.quality import metrics
 from eval.quality.equal_treatment import Divergence
-from eval.quality.runner import Outcome, Scores
+from eval.quality.runner import Outcome, Scores, bootstrap, score
 
 REPORT_DIR = Path(__file__).resolve().parents[1] / "report"
 COLUMNS = [
@@ -28,6 +28,9 @@ GUARDED = {"hit1": +1, "hit5": +1, "mrr10": +1, "answer_precision": +1, "right_q
            "wrongly_routed": -1, "auroc": +1, "verbatim": +1}
 BEFORE = REPORT_DIR / "before_summary.json"  # main before the adapted model (issue 12), kept for the comparison
 COMPARED = ("hit1", "hit5", "answer_precision", "right_quote", "route_recall", "wrongly_routed", "auroc", "p95_ms")
+# The figures the per-language section gives with 95 % intervals: on ~50 questions a language, one question is 2-3 points.
+WITH_INTERVALS = (("hit1", "hit@1"), ("answer_precision", "answer prec."), ("right_quote", "answered right"),
+                  ("route_recall", "unanswerable routed"), ("auroc", "AUROC"))
 
 
 def table(rows: dict[str, Scores]) -> str:
@@ -76,7 +79,7 @@ def write(
         "## Shipped system against baselines (same run)", "",
         table({name: r["overall"]["all"] for name, r in runs.items()}), "",
         "## Shipped system per language", "", table(shipped_run["language"]), "",
-        *_similarity_section(shipped_run), *_band_section(shipped_run), *_before_after(figures),
+        *_intervals_section(outcomes), *_similarity_section(shipped_run), *_band_section(shipped_run), *_before_after(figures),
         "## Shipped system per document", "",
         "A question counts for every document whose text holds one of its evidence phrases.", "",
         table(shipped_run["document"]), "",
@@ -107,6 +110,43 @@ def write(
     path = out_dir / "REPORT.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _intervals_section(outcomes: list[Outcome]) -> list[str]:
+    """Each language's figures with 95 % bootstrap intervals, and the Danish-English gap with its own, so a gap can
+    be read against what ~50 questions a language can show."""
+    import numpy as np
+
+    names = [name for name, _ in WITH_INTERVALS]
+    groups = {"all": outcomes, **{lang: [o for o in outcomes if o.item.lang == lang] for lang in ("da", "en")}}
+    groups = {name: members for name, members in groups.items() if len({o.item.answerable for o in members}) == 2}
+    points = {group: score(members) for group, members in groups.items()}
+    draws = {group: {k: np.array(v) for k, v in bootstrap(members, names).items()} for group, members in groups.items()}
+    lines = ["## Per language, with 95 % intervals", "",
+             "Percentile bootstrap over the questions (1,000 draws, seed 13, answerable and unanswerable ones resampled "
+             "apart); the last row is Danish minus English, each language resampled on its own.", "",
+             "| | n | " + " | ".join(label for _, label in WITH_INTERVALS) + " |",
+             "|---|---:|" + "---:|" * len(WITH_INTERVALS)]
+    for group in groups:
+        cells = [_with_interval(getattr(points[group], name), draws[group][name]) for name in names]
+        lines.append(f"| {group} | {points[group].n} | " + " | ".join(cells) + " |")
+    if "da" in groups and "en" in groups:
+        cells = [_with_interval(getattr(points["da"], name) - getattr(points["en"], name),
+                                draws["da"][name] - draws["en"][name], signed=True) for name in names]
+        lines.append("| Danish − English | | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _with_interval(value: float, draws: Any, *, signed: bool = False) -> str:
+    import numpy as np
+
+    if math.isnan(value):
+        return "—"
+    shown = f"{value:+.3f}" if signed else f"{value:.3f}"
+    if np.isnan(draws).all():
+        return shown
+    low, high = np.nanpercentile(draws, [2.5, 97.5])
+    return f"{shown} [{low:+.2f}, {high:+.2f}]" if signed else f"{shown} [{low:.2f}, {high:.2f}]"
 
 
 def _similarity_section(run: dict[str, dict[str, Scores]]) -> list[str]:

@@ -6,6 +6,7 @@ import json
 import math
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,22 @@ def score(outcomes: list[Outcome], documents: dict[str, str] | None = None) -> S
     latencies = [o.seconds * 1000 for o in outcomes]
     s.p50_ms, s.p95_ms = metrics.percentile(latencies, 50), metrics.percentile(latencies, 95)
     return s
+
+
+def bootstrap(outcomes: list[Outcome], figures: Sequence[str], *, draws: int = 1000,
+              seed: int = 13) -> dict[str, list[float]]:
+    """`score` figures over resampled question sets (with replacement, answerable and unanswerable ones apart, so
+    every draw has both, as AUROC needs); seeded, so the report is reproducible. nan where a draw has no value."""
+    import random
+
+    rng = random.Random(seed)
+    strata = [[o for o in outcomes if o.item.answerable], [o for o in outcomes if not o.item.answerable]]
+    values: dict[str, list[float]] = {name: [] for name in figures}
+    for _ in range(draws):
+        scores = score([o for stratum in strata for o in rng.choices(stratum, k=len(stratum))])
+        for name in figures:
+            values[name].append(float(getattr(scores, name)))
+    return values
 
 
 def verbatim_rate(outcomes: list[Outcome], documents: dict[str, str]) -> float:
