@@ -77,9 +77,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(summary, flush=True)
     if not args.no_write:
         doc = SERVING_DOC if args.serving else DOC
-        kept = bench_vectors.kept_section(doc.read_text(encoding="utf-8")) if doc.is_file() else None
+        old = doc.read_text(encoding="utf-8") if doc.is_file() else ""
+        kept = bench_vectors.kept_section(old)
         if kept:  # `--vectors` writes its own section (it needs a PostgreSQL server): keep it
             text = bench_vectors.replace_section(text, kept)
+        text = bench_docs.carry_over(old, text)
         doc.parent.mkdir(parents=True, exist_ok=True)
         doc.write_text(text, encoding="utf-8")
         print(f"wrote {doc}", file=sys.stderr)

@@ -89,3 +89,16 @@ def test_serving_tables_against_real_servers(ctx):
     assert "# Benchmarks: serving" in page, "the serving tables alone (`--serving`) are titled so"
     assert ("## Targets (issue 7" in page) == bool(ctx.figures.get("builds")), "no empty scale section"
     assert not list(Path(ctx.work).glob("*.pid"))
+
+
+def test_a_whole_run_keeps_the_hand_measured_telegram_table():
+    """The page `vejviser bench` writes replaces its tables, not the ones measured by a script of their own."""
+    committed = (Path(__file__).resolve().parents[3] / "docs" / "BENCHMARKS.md").read_text(encoding="utf-8")
+    heading = bench_docs.HAND_MEASURED[0]
+    assert heading in committed
+    fresh = "# Benchmarks\n\n## Tables\n\n### Index build\n\n| a |\n\n## Vectors: FAISS per machine or pgvector\n\nv\n"
+    page = bench_docs.carry_over(committed, fresh)
+    telegram = committed[committed.find(heading):committed.find("\n## ", committed.find(heading))].strip("\n")
+    assert telegram in page and page.index("### Index build") < page.index(heading) < page.index("## Vectors")
+    assert bench_docs.carry_over(committed, page) == page  # a second run does not add it again
+    assert bench_docs.carry_over("", fresh) == fresh  # nothing to keep on a first run
