@@ -10,6 +10,7 @@ with the same tokenizer, mean pooling and normalisation.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import time
@@ -211,6 +212,7 @@ def measure_backend(name: str, make: Any, *, chunks: list[Any], ingested: list[A
     from corpus.store import CorpusStore
     from eval.bench.corpus import RecordingEmbedder
     from eval.quality import runner
+    from index.question_bank import bank_for
     from index.store import HybridIndex
 
     result = BackendResult(name)
@@ -228,8 +230,13 @@ def measure_backend(name: str, make: Any, *, chunks: list[Any], ingested: list[A
             shared = [t for t in recording.vectors if t in reference and len(reference[t]) == recording.dimensions]
             result.cosine_to_fp32 = float(np.mean([recording.vectors[t] @ reference[t] for t in shared])) if shared else float("nan")
         index.recorded = recording.vectors  # type: ignore[attr-defined]
+    # The training questions' memory and prior with this backend's query vectors, as `AnswerEngine.load` has them:
+    # without it the engine is not the shipped one (its ranking and confidence read the bank).
+    checksum_of_index = getattr(index.manifest, "model_checksum", "")
+    bank = bank_for(query_embedder, chunks, f"{name}\x1f{checksum_of_index}",
+                    settings.cache_dir / "bench-banks" / hashlib.sha256(name.encode()).hexdigest()[:12])
     engine = AnswerEngine(settings, query_embedder, index, ingested, CorpusStore(settings.documents_dir, settings.added_documents_dir),
-                          ConfidenceModel.load(settings.calibration_file), getattr(index.manifest, "model_checksum", ""))
+                          ConfidenceModel.load(settings.calibration_file), checksum_of_index, bank)
     for item in items[:2]:  # warm-up: the first question loads the name and language detectors
         engine.ask(item.question)
     documents = {doc_id: doc.text for doc_id, doc in engine.documents.items()}
