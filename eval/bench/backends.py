@@ -212,6 +212,8 @@ def measure_backend(name: str, make: Any, *, chunks: list[Any], ingested: list[A
     from corpus.store import CorpusStore
     from eval.bench.corpus import RecordingEmbedder
     from eval.quality import runner
+    from index.embedder import TokenEncoder
+    from index.passage_tokens import passage_tokens
     from index.question_bank import bank_for
     from index.store import HybridIndex
 
@@ -233,10 +235,14 @@ def measure_backend(name: str, make: Any, *, chunks: list[Any], ingested: list[A
     # The training questions' memory and prior with this backend's query vectors, as `AnswerEngine.load` has them:
     # without it the engine is not the shipped one (its ranking and confidence read the bank).
     checksum_of_index = getattr(index.manifest, "model_checksum", "")
-    bank = bank_for(query_embedder, chunks, f"{name}\x1f{checksum_of_index}",
-                    settings.cache_dir / "bench-banks" / hashlib.sha256(name.encode()).hexdigest()[:12])
+    bank_dir = settings.cache_dir / "bench-banks" / hashlib.sha256(name.encode()).hexdigest()[:12]
+    bank = bank_for(query_embedder, chunks, f"{name}\x1f{checksum_of_index}", bank_dir)
+    # And the passages' token vectors computed before the first question, as `load` has them (else the first
+    # questions pay for them and the p95 is not the shipped one's).
+    tokens = (passage_tokens(query_embedder, [c.text for c in index.chunks], f"{name}\x1f{checksum_of_index}", bank_dir)
+              if isinstance(query_embedder, TokenEncoder) else None)
     engine = AnswerEngine(settings, query_embedder, index, ingested, CorpusStore(settings.documents_dir, settings.added_documents_dir),
-                          ConfidenceModel.load(settings.calibration_file), checksum_of_index, bank)
+                          ConfidenceModel.load(settings.calibration_file), checksum_of_index, bank, tokens)
     for item in items[:2]:  # warm-up: the first question loads the name and language detectors
         engine.ask(item.question)
     documents = {doc_id: doc.text for doc_id, doc in engine.documents.items()}
