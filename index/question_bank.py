@@ -2,11 +2,11 @@
 the documents answer (from the passage it found), and to near-misses they do not answer?
 
 Only the questions the model was trained on are in the bank; the held-out fifth is what the confidence is fitted
-on, so its rows see the bank as a new question would. Besides the nearest neighbours, the bank holds a linear
-read of the whole set (the prior): a logistic regression on the query vectors that tells the kind of question the
+on, so its rows see the bank as a new question would. Besides the nearest neighbours, the bank holds a linear read
+of the whole set (the prior): a logistic regression on the query vectors that tells the kind of question the
 documents answer from the near-misses written beside it ("…in 2019?", "what is the phone number…"), in either
-language, as the training set has both in equal measure. Built with the index and kept in the data dir's cache, keyed by the
-model checksum, the training set and the chunks, so a stale bank is rebuilt rather than trusted.
+language, as the training set has both in equal measure. Built with the index and kept in the data dir's cache,
+keyed by the model checksum, the training set and the chunks, so a stale bank is rebuilt rather than trusted.
 """
 
 from __future__ import annotations

@@ -118,8 +118,17 @@ class AnswerEngine:
                 raise
             log.info("no index yet: building it once at %s", settings.index_dir)
             index = build_index(settings, embedder, checksum, ingested, corpus_hash)
-        bank = bank_for(embedder, [c for item in ingested for c in item.chunks], checksum, settings.cache_dir)
-        tokens = (passage_tokens(embedder, [c.text for c in index.chunks], checksum, settings.cache_dir)
+        return cls.assemble(settings, embedder, index, ingested, corpus, checksum)
+
+    @classmethod
+    def assemble(cls, settings: Settings, embedder: Embedder, index: HybridIndex, ingested: list[IngestedDocument],
+                 corpus: CorpusStore, checksum: str, *, cache_dir: Path | None = None) -> AnswerEngine:
+        """The engine over a loaded index with everything else it answers with: the question bank and the passages'
+        token vectors (from `cache_dir`, default the settings' cache, built there when missing) and the calibrated
+        confidence. `load` ends here; the benchmarks start here with indexes of their own."""
+        cache = cache_dir or settings.cache_dir
+        bank = bank_for(embedder, [c for item in ingested for c in item.chunks], checksum, cache)
+        tokens = (passage_tokens(embedder, [c.text for c in index.chunks], checksum, cache)
                   if isinstance(embedder, TokenEncoder) else None)
         return cls(settings, embedder, index, ingested, corpus, ConfidenceModel.load(settings.calibration_file), checksum,
                    bank, tokens)

@@ -207,14 +207,10 @@ def measure_backend(name: str, make: Any, *, chunks: list[Any], ingested: list[A
     `make()` returns (embedder for the build, embedder for queries). `index_from` reuses another backend's
     index (queries only). Returns the result and the index it used.
     """
-    from bot.answering.confidence import ConfidenceModel
     from bot.answering.engine import AnswerEngine
     from corpus.store import CorpusStore
     from eval.bench.corpus import RecordingEmbedder
     from eval.quality import runner
-    from index.embedder import TokenEncoder
-    from index.passage_tokens import passage_tokens
-    from index.question_bank import bank_for
     from index.store import HybridIndex
 
     result = BackendResult(name)
@@ -232,17 +228,12 @@ def measure_backend(name: str, make: Any, *, chunks: list[Any], ingested: list[A
             shared = [t for t in recording.vectors if t in reference and len(reference[t]) == recording.dimensions]
             result.cosine_to_fp32 = float(np.mean([recording.vectors[t] @ reference[t] for t in shared])) if shared else float("nan")
         index.recorded = recording.vectors  # type: ignore[attr-defined]
-    # The training questions' memory and prior with this backend's query vectors, as `AnswerEngine.load` has them:
-    # without it the engine is not the shipped one (its ranking and confidence read the bank).
-    checksum_of_index = getattr(index.manifest, "model_checksum", "")
-    bank_dir = settings.cache_dir / "bench-banks" / hashlib.sha256(name.encode()).hexdigest()[:12]
-    bank = bank_for(query_embedder, chunks, f"{name}\x1f{checksum_of_index}", bank_dir)
-    # And the passages' token vectors computed before the first question, as `load` has them (else the first
-    # questions pay for them and the p95 is not the shipped one's).
-    tokens = (passage_tokens(query_embedder, [c.text for c in index.chunks], f"{name}\x1f{checksum_of_index}", bank_dir)
-              if isinstance(query_embedder, TokenEncoder) else None)
-    engine = AnswerEngine(settings, query_embedder, index, ingested, CorpusStore(settings.documents_dir, settings.added_documents_dir),
-                          ConfidenceModel.load(settings.calibration_file), checksum_of_index, bank, tokens)
+    # As `AnswerEngine.load` assembles it (question bank, passages' token vectors), from this backend's query
+    # vectors: a cache folder per backend, as two of them can share an index and its checksum.
+    cache = settings.cache_dir / "bench-backends" / hashlib.sha256(name.encode()).hexdigest()[:12]
+    engine = AnswerEngine.assemble(settings, query_embedder, index, ingested,
+                                   CorpusStore(settings.documents_dir, settings.added_documents_dir),
+                                   getattr(index.manifest, "model_checksum", ""), cache_dir=cache)
     for item in items[:2]:  # warm-up: the first question loads the name and language detectors
         engine.ask(item.question)
     documents = {doc_id: doc.text for doc_id, doc in engine.documents.items()}
